@@ -7,24 +7,59 @@ import java.net.InetSocketAddress;
 final class ClientUris {
     private ClientUris() {}
 
-    /**
-     * @param bound the address a front end is bound to; a wildcard address is shown as
-     *     {@code localhost}, since clients cannot connect to 0.0.0.0
-     */
+    /** {@code protocol://host:port/name}, with {@link #hostPort} of the bound address. */
     static String of(String protocol, InetSocketAddress bound, String exportName) {
-        String host;
-        if (bound.getAddress() == null) {
-            host = bound.getHostString();
-        } else if (bound.getAddress().isAnyLocalAddress()) {
-            host = "localhost";
-        } else if (bound.getAddress() instanceof Inet6Address) {
-            String literal = bound.getAddress().getHostAddress();
-            int zone = literal.indexOf('%');
-            host = "[" + (zone < 0 ? literal : literal.substring(0, zone)) + "]";
-        } else {
-            host = bound.getAddress().getHostAddress();
-        }
         // Export names are restricted (ExportSpec) to characters that need no escaping in a URI path.
-        return protocol + "://" + host + ":" + bound.getPort() + "/" + exportName;
+        return protocol + "://" + hostPort(bound) + "/" + exportName;
+    }
+
+    /**
+     * {@code 127.0.0.1:10809}, {@code [::1]:10809}; a wildcard address is shown as
+     * {@code localhost}, since clients cannot connect to 0.0.0.0.
+     */
+    static String hostPort(InetSocketAddress address) {
+        String host;
+        if (address.getAddress() == null) {
+            host = address.getHostString();
+        } else if (address.getAddress().isAnyLocalAddress()) {
+            host = "localhost";
+        } else if (address.getAddress() instanceof Inet6Address v6) {
+            host = "[" + compress(v6.getHostAddress()) + "]";
+        } else {
+            host = address.getAddress().getHostAddress();
+        }
+        return host + ":" + address.getPort();
+    }
+
+    /** Shortens the longest run of zero groups to {@code ::} and drops a zone (RFC 5952 style). */
+    static String compress(String v6) {
+        int zone = v6.indexOf('%');
+        String[] groups = (zone < 0 ? v6 : v6.substring(0, zone)).split(":");
+        int bestStart = -1;
+        int bestLength = 1;  // a single zero group stays as it is
+        for (int i = 0; i < groups.length; ) {
+            int j = i;
+            while (j < groups.length && groups[j].matches("0+")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < groups.length; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(groups[i].replaceFirst("^0+(?=.)", ""));
+        }
+        return sb.toString();
     }
 }

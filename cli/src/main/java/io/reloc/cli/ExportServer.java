@@ -77,7 +77,7 @@ public final class ExportServer {
                 startListening(frontEnd, fe);
                 started.add(frontEnd);
                 bound.add(new Bound(fe.protocol(), frontEnd.localAddress()));
-                log.info("{} listening on {}", fe.protocol(), frontEnd.localAddress());
+                log.info("{} listening on {}", fe.protocol(), ClientUris.hostPort(frontEnd.localAddress()));
             }
             return new ExportServer(exports, started, bound);
         } catch (RuntimeException e) {

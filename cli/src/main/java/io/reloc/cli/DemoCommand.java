@@ -54,6 +54,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Stop by itself after this many seconds (default: serve until Ctrl-C).")
     private Long durationSeconds;
 
+    @Option(names = "--check",
+            description = "Run the read-only client commands (those installed) against the demo, report each, then stop; exit 1 if one fails.")
+    private boolean check;
+
     DemoCommand(CliContext context) {
         this.context = requireNonNull(context, "context is null");
     }
@@ -79,6 +83,10 @@ final class DemoCommand implements Callable<Integer> {
         ExportServer server = ExportServer.start(context.plugins().get(), List.of(spec),
                 List.of(new FrontEndSpec("nbd", address)));
         String uri = ClientUris.of("nbd", server.bound().get(0).address(), EXPORT);
+        if (check) {
+            return ServeLoop.serveWhile(server,
+                    () -> new DemoCheck(uri, image, bytes, context.out()).run() == 0 ? ExitCodes.OK : ExitCodes.RUNTIME);
+        }
         context.out().print(instructions(uri, image, bytes));
         context.out().flush();
         return ServeLoop.serve(server, duration);

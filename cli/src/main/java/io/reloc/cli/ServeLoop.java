@@ -21,6 +21,28 @@ final class ServeLoop {
 
     /** Blocks until the server is stopped; returns the exit status (when stopped by duration). */
     static int serve(ExportServer server, Optional<Duration> duration) throws InterruptedException {
+        return serveWhile(server, () -> {
+            if (duration.isEmpty()) {
+                new CountDownLatch(1).await();  // until the shutdown hook halts the JVM
+            }
+            Thread.sleep(duration.orElseThrow());
+            log.info("--duration of {} s elapsed", duration.orElseThrow().toSeconds());
+            return ExitCodes.OK;
+        });
+    }
+
+    /** What runs while the server serves; returns an exit status. */
+    interface Body {
+        int run() throws InterruptedException;
+    }
+
+    /**
+     * Serves while {@code body} runs, then stops the server. A signal meanwhile stops the server
+     * and halts the JVM from the shutdown hook.
+     *
+     * @return the body's status if it is not 0, else the status of the stop
+     */
+    static int serveWhile(ExportServer server, Body body) throws InterruptedException {
         Thread hook = new Thread(() -> {
             boolean clean = server.stop();
             System.out.flush();
@@ -28,17 +50,25 @@ final class ServeLoop {
             Runtime.getRuntime().halt(clean ? ExitCodes.OK : ExitCodes.RUNTIME);
         }, "reloc-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        if (duration.isEmpty()) {
-            new CountDownLatch(1).await();  // until the hook halts the JVM
+        int status;
+        try {
+            status = body.run();
+        } catch (RuntimeException | InterruptedException e) {
+            unregister(hook);
+            server.stop();
+            throw e;
         }
-        Thread.sleep(duration.orElseThrow());
-        log.info("--duration of {} s elapsed", duration.orElseThrow().toSeconds());
+        unregister(hook);
+        boolean clean = server.stop();
+        return status != ExitCodes.OK ? status : clean ? ExitCodes.OK : ExitCodes.RUNTIME;
+    }
+
+    private static void unregister(Thread hook) throws InterruptedException {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
             // A signal came at the same moment: the hook stops the server and halts.
             new CountDownLatch(1).await();
         }
-        return server.stop() ? ExitCodes.OK : ExitCodes.RUNTIME;
     }
 }

@@ -67,7 +67,7 @@ final class DemoCheck {
 
     private boolean check(Step step) throws InterruptedException {
         String program = step.command().get(0);
-        String line = String.join(" ", step.command());
+        String line = String.join(" ", step.command().stream().map(a -> a.contains(" ") ? "'" + a + "'" : a).toList());
         if (findOnPath(program).isEmpty()) {
             out.println("  skip  " + line + "   (" + program + " is not installed: apt-get install " + PACKAGE.get(program) + ")");
             return true;

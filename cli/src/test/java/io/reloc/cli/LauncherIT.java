@@ -124,6 +124,15 @@ class LauncherIT {
         }
     }
 
+    @Test
+    void demoCheckRunsTheClientsAgainstTheDemo() throws Exception {
+        RelocProcess p = RelocProcess.run("-q", "demo", "--check", "--size", "8M", "--dir", dir.resolve("demo").toString(),
+                "--listen", "127.0.0.1:0");
+        assertEquals(0, p.exitValue(), p.out() + "\n" + p.err());
+        assertTrue(p.out().contains("all checks passed"), p.out());
+        assertFalse(p.out().contains("FAIL"), p.out());
+    }
+
     /** Runs a client program; fails the test on a non-zero exit. Returns its stdout. */
     private static String exec(String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(new ArrayList<>(List.of(command))).redirectErrorStream(true).start();

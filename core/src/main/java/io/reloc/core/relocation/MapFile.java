@@ -70,13 +70,16 @@ public final class MapFile {
             int blockSize = in.getInt();
             byte[] identity = new byte[in.getInt()];
             in.get(identity);
+            byte[] cacheId = new byte[in.getInt()];
+            in.get(cacheId);
             BlockGeometry geometry = new BlockGeometry(size, blockSize);
             long[] bits = new long[PresenceMap.wordsFor(geometry.blockCount())];
             if (in.remaining() != bits.length * 8L + 4) {
                 throw corrupt("its bitmap has the wrong length for " + geometry.blockCount() + " blocks");
             }
             in.asLongBuffer().get(bits);
-            MapHeader header = new MapHeader(geometry, new String(identity, StandardCharsets.UTF_8), state, trigger);
+            MapHeader header = new MapHeader(geometry, new String(identity, StandardCharsets.UTF_8),
+                    new String(cacheId, StandardCharsets.UTF_8), state, trigger);
             return Optional.of(new Contents(header, bits));
         } catch (RuntimeException e) {
             throw corrupt("it is malformed (" + e.getMessage() + ")");
@@ -86,11 +89,13 @@ public final class MapFile {
     /** Replaces the map on disk atomically and durably. */
     public void write(MapHeader header, long[] bits) throws IOException {
         byte[] identity = header.sourceIdentity().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(8 + 4 + 4 + 8 + 4 + 4 + identity.length + bits.length * 8 + 4);
+        byte[] cacheId = header.cacheId().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocate(8 + 4 + 4 + 8 + 4 + 4 + identity.length + 4 + cacheId.length + bits.length * 8 + 4);
         out.putLong(MAGIC).putInt(VERSION)
                 .put((byte) header.state().ordinal()).put((byte) header.trigger().ordinal()).putShort((short) 0)
                 .putLong(header.geometry().size()).putInt(header.geometry().blockSize())
-                .putInt(identity.length).put(identity);
+                .putInt(identity.length).put(identity)
+                .putInt(cacheId.length).put(cacheId);
         out.asLongBuffer().put(bits);
         out.position(out.position() + bits.length * 8);
         CRC32C crc = new CRC32C();

@@ -81,12 +81,13 @@ public final class RelocatingDevice implements BlockDevice {
      * @param source the source, read-only; closed when the relocation completes
      * @param blockSize relocation block size for a new map
      * @param sourceIdentity names the source export; a map made for another source is refused
+     * @param cacheId names the cache; a map made for another cache is refused
      * @param activate start active (the source is quiescent) rather than in standby
      * @throws IOException with a message saying what does not match when the map belongs to
      *     another disk or source, or the cache has the wrong size
      */
     public static RelocatingDevice open(BlockDevice cache, BlockDevice source, MapFile mapFile, int blockSize,
-                                        String sourceIdentity, boolean activate) throws IOException {
+                                        String sourceIdentity, String cacheId, boolean activate) throws IOException {
         requireNonNull(cache, "cache is null");
         requireNonNull(source, "source is null");
         requireNonNull(mapFile, "mapFile is null");
@@ -101,15 +102,15 @@ public final class RelocatingDevice implements BlockDevice {
         PresenceMap map;
         if (existing.isPresent()) {
             header = existing.get().header();
-            checkMatches(mapFile, header, geometry, sourceIdentity);
+            checkMatches(mapFile, header, geometry, sourceIdentity, cacheId);
             map = new PresenceMap(geometry.blockCount(), existing.get().bits());
             if (activate && header.state() == RelocationState.STANDBY) {
                 header = header.with(RelocationState.ACTIVE, ActivationTrigger.AT_START);
             }
         } else {
             header = activate
-                    ? new MapHeader(geometry, sourceIdentity, RelocationState.ACTIVE, ActivationTrigger.AT_START)
-                    : new MapHeader(geometry, sourceIdentity, RelocationState.STANDBY, ActivationTrigger.NONE);
+                    ? new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.ACTIVE, ActivationTrigger.AT_START)
+                    : new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.STANDBY, ActivationTrigger.NONE);
             map = new PresenceMap(geometry.blockCount());
         }
         RelocatingDevice device = new RelocatingDevice(cache, source, mapFile, header, map);
@@ -120,7 +121,8 @@ public final class RelocatingDevice implements BlockDevice {
         return device;
     }
 
-    private static void checkMatches(MapFile file, MapHeader found, BlockGeometry geometry, String identity) throws IOException {
+    private static void checkMatches(MapFile file, MapHeader found, BlockGeometry geometry, String identity,
+                                     String cacheId) throws IOException {
         String problem = null;
         if (found.geometry().size() != geometry.size()) {
             problem = "it was made for a disk of " + found.geometry().size() + " bytes, the source has " + geometry.size();
@@ -129,6 +131,9 @@ public final class RelocatingDevice implements BlockDevice {
                     + " (pass --block-size " + found.geometry().blockSize() + " to resume)";
         } else if (!found.sourceIdentity().equals(identity)) {
             problem = "it belongs to source '" + found.sourceIdentity() + "', not '" + identity + "'";
+        } else if (!found.cacheId().equals(cacheId)) {
+            problem = "it describes another cache file (id " + found.cacheId() + ", this cache has "
+                    + (cacheId.isEmpty() ? "none" : cacheId) + "): its bits would claim data this cache lacks";
         }
         if (problem != null) {
             throw new IOException("map file " + file.path() + " does not match this relocation: " + problem

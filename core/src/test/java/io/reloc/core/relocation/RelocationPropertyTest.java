@@ -141,7 +141,7 @@ class RelocationPropertyTest {
         CrashableStore cache = new CrashableStore(SIZE);
         MapFile mapFile = new MapFile(caseDir.resolve("disk.map"));
         Model model = new Model(content);
-        RelocatingDevice device = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", false);
+        RelocatingDevice device = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", false);
         int step = 0;
         for (Action action : actions) {
             step++;
@@ -191,7 +191,7 @@ class RelocationPropertyTest {
                 case Crash c -> {
                     cache.crash();
                     source.detached = false;
-                    RelocatingDevice reopened = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", false);
+                    RelocatingDevice reopened = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", false);
                     model.crashed();
                     device = reopened;
                     source.detached = device.state() == RelocationState.COMPLETE;

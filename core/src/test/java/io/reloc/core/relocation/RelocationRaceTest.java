@@ -39,7 +39,7 @@ class RelocationRaceTest {
         content = new byte[SIZE];
         new Random(7).nextBytes(content);
         source = new TestSource(content);
-        device = RelocatingDevice.open(new CrashableStore(SIZE), source, new MapFile(dir.resolve("m")), BLOCK, "s", true);
+        device = RelocatingDevice.open(new CrashableStore(SIZE), source, new MapFile(dir.resolve("m")), BLOCK, "s", "c", true);
     }
 
     private Future<byte[]> readInBackground(long offset, int length) {

@@ -180,19 +180,6 @@ public final class RelocatingDevice implements BlockDevice {
         activationListeners.forEach(Runnable::run);
     }
 
-    /** Points the relocation at a new source (the source moved); the old one is closed. */
-    public void redirect(BlockDevice newSource) throws IOException {
-        requireNonNull(newSource, "newSource is null");
-        if (newSource.size() != geometry.size()) {
-            throw new IOException("the new source has " + newSource.size() + " bytes, the relocated disk " + geometry.size());
-        }
-        BlockDevice old = source;
-        source = newSource;
-        if (old != null) {
-            old.close();
-        }
-    }
-
     /**
      * Fetches {@code block} for the background copier unless it is present. Demand fetches of the
      * same block share the transfer.

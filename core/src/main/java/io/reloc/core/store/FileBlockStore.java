@@ -338,6 +338,9 @@ public final class FileBlockStore implements BlockDevice {
                 punchUnsupported = true;
                 return false;
             }
+            if (misaligned(e)) {
+                return false;
+            }
             throw failure("punch a hole in", offset, length, e);
         }
     }
@@ -355,12 +358,20 @@ public final class FileBlockStore implements BlockDevice {
                 zeroRangeUnsupported = true;
                 return false;
             }
+            if (misaligned(e)) {
+                return false;
+            }
             throw failure("zero", offset, length, e);
         }
     }
 
     private static boolean unsupported(ErrnoException e) {
         return e.errno() == LinuxFiles.EOPNOTSUPP || e.errno() == LinuxFiles.ENOSYS;
+    }
+
+    /** Block devices refuse ranges not aligned to their logical block size; those are written instead. */
+    private boolean misaligned(ErrnoException e) {
+        return blockDevice && e.errno() == LinuxFiles.EINVAL;
     }
 
     private void writeZeroBuffers(long offset, long length) throws IOException {

@@ -15,11 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -206,6 +210,54 @@ class FileBlockStoreTest {
             assertEquals(Extent.hole(4096), first.get(1));
             long covered = first.stream().mapToLong(Extent::length).sum();
             assertEquals(FileBlockStore.MAX_EXTENTS * 4096L, covered);
+        }
+    }
+
+    @Test
+    void concurrentWritersToDisjointRangesAllLand() throws Exception {
+        int threads = 8;
+        int stripe = 64 * 1024 + 3;
+        try (FileBlockStore store = FileBlockStore.open(dir.resolve("d"), OptionalLong.of((long) threads * stripe), false);
+                ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<byte[]>> last = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                last.add(pool.submit(() -> {
+                    Random random = new Random(id);
+                    byte[] data = new byte[stripe];
+                    for (int round = 0; round < 50; round++) {
+                        random.nextBytes(data);
+                        ByteBuffer src = round % 2 == 0 ? ByteBuffer.wrap(data)
+                                : ByteBuffer.allocateDirect(stripe).put(data).flip();
+                        store.write((long) id * stripe, src, round % 10 == 0);
+                        if (round % 7 == 0) {
+                            store.flush();
+                        }
+                        if (round % 5 == 0) {
+                            store.extents(0, store.size());
+                        }
+                    }
+                    return data;
+                }));
+            }
+            for (int t = 0; t < threads; t++) {
+                assertArrayEquals(last.get(t).get(), read(store, (long) t * stripe, stripe), "stripe " + t);
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedCallerDoesNotCloseTheStore() throws IOException {
+        // A FileChannel would close itself here; the store must keep serving other requests.
+        try (FileBlockStore store = FileBlockStore.open(dir.resolve("d"), OptionalLong.of(4096), false)) {
+            Thread.currentThread().interrupt();
+            try {
+                store.write(0, ByteBuffer.wrap(new byte[] {9}), true);
+                assertArrayEquals(new byte[] {9}, read(store, 0, 1));
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(new byte[] {9}, readDirect(store, 0, 1));
         }
     }
 

@@ -2,6 +2,7 @@ package io.reloc.core.relocation;
 
 import io.reloc.api.BlockDevice;
 import io.reloc.api.SourceConnector;
+import io.reloc.api.StoreSpec;
 import io.reloc.core.plugin.Plugins;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,7 +12,10 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -44,38 +48,60 @@ public final class Proxy implements Closeable {
      */
     public static Proxy start(ProxyConfig config, Plugins plugins) throws IOException {
         requireNonNull(config, "config is null");
+        Path cachePath = config.cache();
+        MapFile mapFile = new MapFile(config.map());
+        boolean mapExists = Files.exists(config.map());
+        if (!Files.exists(cachePath) && mapExists) {
+            throw new IOException("map " + config.map() + " exists but its cache " + cachePath
+                    + " does not; remove the map to start afresh");
+        }
+        if (mapExists) {
+            // A completed relocation needs no source: it must restart even when the source is gone.
+            BlockDevice cache = openCache(plugins, cachePath, OptionalLong.empty());
+            var completed = closeOnFailure(cache, () -> RelocatingDevice.openCompleted(cache, mapFile, CacheId.read(cachePath).orElse("")));
+            if (completed.isPresent()) {
+                log.info("relocation of {} is complete; serving the local copy", config.source());
+                return new Proxy(plugins, null, completed.get(), null);
+            }
+            cache.close();
+        }
         ReconnectingSource source = connect(plugins, config.source(), config);
         try {
-            Path cachePath = config.cache();
-            boolean mapExists = Files.exists(config.map());
             if (Files.exists(cachePath) && Files.size(cachePath) != source.size()) {
                 throw new IOException("cache " + cachePath + " has " + Files.size(cachePath) + " bytes but the source has "
                         + source.size() + "; use another cache file or remove this one");
             }
-            if (!Files.exists(cachePath) && mapExists) {
-                throw new IOException("map " + config.map() + " exists but its cache " + cachePath
-                        + " does not; remove the map to start afresh");
-            }
-            BlockDevice cache = plugins.stores().get("file").open(new io.reloc.api.StoreSpec(
-                    Optional.of(cachePath), java.util.OptionalLong.of(source.size()), false));
+            BlockDevice cache = openCache(plugins, cachePath, OptionalLong.of(source.size()));
             String cacheId = mapExists ? CacheId.read(cachePath).orElse("") : CacheId.assign(cachePath);
-            RelocatingDevice device;
-            try {
-                device = RelocatingDevice.open(cache, source, new MapFile(config.map()), config.blockSize(),
-                        identity(config.source()), cacheId, config.activate());
-            } catch (IOException e) {
-                cache.close();
-                throw e;
-            }
+            RelocatingDevice device = closeOnFailure(cache, () -> RelocatingDevice.open(cache, source, mapFile,
+                    config.blockSize(), identity(config.source()), cacheId, config.activate()));
             BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()));
             copier.start();
             RelocationStatus status = device.status();
             log.info("relocation of {} ({} blocks of {} bytes): {}, {} of {} blocks present",
-                    config.source(), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(),
+                    config.source(), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(Locale.ROOT),
                     status.presentBlocks(), status.blockCount());
             return new Proxy(plugins, source, device, copier);
         } catch (IOException | RuntimeException e) {
             source.close();
+            throw e;
+        }
+    }
+
+    private static BlockDevice openCache(Plugins plugins, Path path, OptionalLong size) throws IOException {
+        return plugins.stores().get("file").open(new StoreSpec(Optional.of(path), size, false));
+    }
+
+    @FunctionalInterface
+    private interface Opening<T> {
+        T open() throws IOException;
+    }
+
+    private static <T> T closeOnFailure(BlockDevice cache, Opening<T> opening) throws IOException {
+        try {
+            return opening.open();
+        } catch (IOException | RuntimeException e) {
+            cache.close();
             throw e;
         }
     }
@@ -105,7 +131,7 @@ public final class Proxy implements Closeable {
         RelocationStatus relocation = device.status();
         boolean detached = relocation.state() == RelocationState.COMPLETE;
         return new ProxyStatus(relocation, detached ? "" : source.description(), !detached && source.isConnected(),
-                copier.isPaused(), copier.limiter().rate());
+                copier != null && copier.isPaused(), copier == null ? 0 : copier.limiter().rate());
     }
 
     public void activate() throws IOException {
@@ -113,20 +139,26 @@ public final class Proxy implements Closeable {
     }
 
     public void pause() {
-        copier.pause();
+        if (copier != null) {
+            copier.pause();
+        }
     }
 
     public void resume() {
-        copier.resume();
+        if (copier != null) {
+            copier.resume();
+        }
     }
 
     public void setRate(long bytesPerSecond) {
-        copier.limiter().setRate(bytesPerSecond);
+        if (copier != null) {
+            copier.limiter().setRate(bytesPerSecond);
+        }
     }
 
     /** Points the relocation at the source's new address; the export must be the same disk. */
     public void redirect(URI newSource) throws IOException {
-        if (device.state() == RelocationState.COMPLETE) {
+        if (source == null || device.state() == RelocationState.COMPLETE) {
             throw new IOException("the relocation is complete and no longer uses a source");
         }
         if (!identity(newSource).equals(identity(URI.create(source.description())))) {
@@ -145,7 +177,9 @@ public final class Proxy implements Closeable {
     @Override
     public void close() throws IOException {
         try {
-            copier.close();
+            if (copier != null) {
+                copier.close();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

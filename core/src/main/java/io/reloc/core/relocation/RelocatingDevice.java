@@ -88,16 +88,10 @@ public final class RelocatingDevice implements BlockDevice {
      */
     public static RelocatingDevice open(BlockDevice cache, BlockDevice source, MapFile mapFile, int blockSize,
                                         String sourceIdentity, String cacheId, boolean activate) throws IOException {
-        requireNonNull(cache, "cache is null");
         requireNonNull(source, "source is null");
-        requireNonNull(mapFile, "mapFile is null");
         requireNonNull(sourceIdentity, "sourceIdentity is null");
+        var existing = requireNonNull(mapFile, "mapFile is null").read();
         BlockGeometry geometry = new BlockGeometry(source.size(), blockSize);
-        if (cache.size() != source.size()) {
-            throw new IOException("the cache holds " + cache.size() + " bytes but the source has " + source.size()
-                    + "; use a cache file of the source's size (a new one is sized automatically)");
-        }
-        var existing = mapFile.read();
         MapHeader header;
         PresenceMap map;
         if (existing.isPresent()) {
@@ -112,6 +106,36 @@ public final class RelocatingDevice implements BlockDevice {
                     ? new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.ACTIVE, ActivationTrigger.AT_START)
                     : new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.STANDBY, ActivationTrigger.NONE);
             map = new PresenceMap(geometry.blockCount());
+        }
+        return start(cache, source, mapFile, header, map);
+    }
+
+    /**
+     * Reopens a relocation whose map says it completed: no source is needed any more.
+     *
+     * @return empty if the map is missing or the relocation is not complete
+     */
+    public static java.util.Optional<RelocatingDevice> openCompleted(BlockDevice cache, MapFile mapFile, String cacheId)
+            throws IOException {
+        var existing = requireNonNull(mapFile, "mapFile is null").read();
+        if (existing.isEmpty() || existing.get().header().state() != RelocationState.COMPLETE) {
+            return java.util.Optional.empty();
+        }
+        MapHeader header = existing.get().header();
+        checkMatches(mapFile, header, header.geometry(), header.sourceIdentity(), cacheId);
+        PresenceMap map = new PresenceMap(header.geometry().blockCount(), existing.get().bits());
+        return java.util.Optional.of(start(cache, null, mapFile, header, map));
+    }
+
+    private static RelocatingDevice start(BlockDevice cache, BlockDevice source, MapFile mapFile, MapHeader header,
+                                          PresenceMap map) throws IOException {
+        requireNonNull(cache, "cache is null");
+        if (cache.size() != header.geometry().size()) {
+            throw new IOException("the cache holds " + cache.size() + " bytes but the relocated disk has "
+                    + header.geometry().size() + "; use a cache file of the source's size (a new one is sized automatically)");
+        }
+        if (header.state() == RelocationState.COMPLETE && !map.isComplete()) {
+            throw new IOException("map file " + mapFile.path() + " says the relocation completed but lacks blocks; it is damaged");
         }
         RelocatingDevice device = new RelocatingDevice(cache, source, mapFile, header, map);
         device.persist(header);

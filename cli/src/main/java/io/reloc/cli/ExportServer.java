@@ -34,7 +34,12 @@ public final class ExportServer {
     private static final Logger log = LoggerFactory.getLogger(ExportServer.class);
 
     /** A started front end and the address it is bound to (with the real port). */
-    public record Bound(String protocol, InetSocketAddress address) {}
+    public record Bound(String protocol, InetSocketAddress address) {
+        public Bound {
+            requireNonNull(protocol, "protocol is null");
+            requireNonNull(address, "address is null");
+        }
+    }
 
     private final List<Export> exports;
     private final List<FrontEnd> frontEnds;

@@ -1,5 +1,6 @@
 package io.reloc.cli;
 
+import io.reloc.core.plugin.PluginException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
@@ -67,7 +68,8 @@ public final class Main {
         if (e instanceof UsageException usage) {
             return usageError(new ParameterException(cl, usage.getMessage(), usage), new String[0]);
         }
-        String message = e instanceof CliException ? e.getMessage()
+        // Plugin loading failures already say what is wrong (a duplicate name, a missing jar).
+        String message = e instanceof CliException || e instanceof PluginException ? e.getMessage()
                 : "unexpected error: " + e + (context.logging().verbose() ? "" : " (run with --verbose for details)");
         context.err().println(prefix(cl) + message);
         if (context.logging().verbose()) {

@@ -141,6 +141,16 @@ class MainTest {
     }
 
     @Test
+    void pluginLoadingFailureIsOneLine() throws IOException {
+        image();
+        CliContext context = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env, dir, dir,
+                () -> { throw new io.reloc.core.plugin.PluginException("cannot load plugins: front end 'nbd' is contributed twice"); },
+                new CliContext.LogSettings());
+        assertEquals(ExitCodes.RUNTIME, new Main(context).run("serve", "--export", "vm1=disk.img"));
+        assertEquals("reloc serve: cannot load plugins: front end 'nbd' is contributed twice", err.toString().strip());
+    }
+
+    @Test
     void busyPortIsOneLineAndExitOne() throws IOException {
         image();
         fake.portBusy = true;

@@ -44,6 +44,7 @@ public final class NbdServer implements FrontEnd {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime());
     private final Set<SocketChannel> channels = ConcurrentHashMap.newKeySet();
     private final Set<Connection> transmitting = ConcurrentHashMap.newKeySet();
     private final Object lifecycle = new Object();
@@ -121,8 +122,14 @@ public final class NbdServer implements FrontEnd {
             if (connections.incrementAndGet() > config.maxConnections()) {
                 connections.decrementAndGet();
                 long n = refused.incrementAndGet();
-                log.warn("NBD connection from {} refused: {} connections already (max-connections); refused so far: {}",
-                        remote(channel), config.maxConnections(), n);
+                long now = System.nanoTime();
+                long last = lastRefusalLog.get();
+                // A flood must not flood the log too: one line per second at most.
+                if (n == 1 || (now - last > 1_000_000_000L && lastRefusalLog.compareAndSet(last, now))) {
+                    lastRefusalLog.set(now);
+                    log.warn("NBD connection from {} refused: {} connections already (raise max-connections if this "
+                            + "load is expected); refused so far: {}", remote(channel), config.maxConnections(), n);
+                }
                 closeQuietly(channel);
                 continue;
             }
@@ -144,7 +151,8 @@ public final class NbdServer implements FrontEnd {
             AtomicInteger state = new AtomicInteger(HANDSHAKING);
             ScheduledFuture<?> timeout = timer.schedule(() -> {
                 if (state.compareAndSet(HANDSHAKING, TIMED_OUT)) {
-                    log.warn("{}: no handshake within {} s; disconnecting", peer, config.handshakeTimeout().toSeconds());
+                    log.warn("{}: no handshake within {} ms (handshake-timeout); disconnecting", peer,
+                            config.handshakeTimeout().toMillis());
                     closeQuietly(channel);
                 }
             }, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);

@@ -67,6 +67,8 @@ final class Connection {
     private final int maxBytes;
     private final Semaphore requests;
     private final Semaphore bytes;
+    private final Semaphore serverBytes;
+    private final int maxServerBytes;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ThreadFactory workers = Thread.ofVirtual().factory();
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
@@ -75,7 +77,8 @@ final class Connection {
     private volatile boolean stopping;
     private volatile boolean broken;
 
-    Connection(SocketChannel channel, Session session, BufferPool pool, NbdServerConfig config, String peer) {
+    Connection(SocketChannel channel, Session session, BufferPool pool, Semaphore serverBytes, NbdServerConfig config,
+               String peer) {
         this.channel = requireNonNull(channel, "channel is null");
         this.session = requireNonNull(session, "session is null");
         this.pool = requireNonNull(pool, "pool is null");
@@ -88,6 +91,8 @@ final class Connection {
         this.maxBytes = config.maxBytesInFlight();
         this.requests = new Semaphore(maxRequests);
         this.bytes = new Semaphore(maxBytes);
+        this.serverBytes = requireNonNull(serverBytes, "serverBytes is null");
+        this.maxServerBytes = config.totalBytesInFlight();
     }
 
     /** Reads and serves requests until DISC, end of stream, a protocol error or {@link #stop()}. */
@@ -259,12 +264,29 @@ final class Connection {
         return true;
     }
 
+    /**
+     * Takes what a request needs to be in flight, blocking (and so not reading the connection) until
+     * this connection and the whole server have room for it.
+     */
     private void acquire(int payload) throws InterruptedException {
         requests.acquire();
-        bytes.acquire(Math.min(payload, maxBytes));
+        try {
+            bytes.acquire(Math.min(payload, maxBytes));
+        } catch (InterruptedException e) {
+            requests.release();
+            throw e;
+        }
+        try {
+            serverBytes.acquire(Math.min(payload, maxServerBytes));
+        } catch (InterruptedException e) {
+            bytes.release(Math.min(payload, maxBytes));
+            requests.release();
+            throw e;
+        }
     }
 
     private void release(int payload) {
+        serverBytes.release(Math.min(payload, maxServerBytes));
         bytes.release(Math.min(payload, maxBytes));
         requests.release();
     }

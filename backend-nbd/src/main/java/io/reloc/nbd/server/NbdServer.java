@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,6 +42,7 @@ public final class NbdServer implements FrontEnd {
     private final ExportCatalog exports;
     private final NbdServerConfig config;
     private final BufferPool pool = new BufferPool();
+    private final Semaphore bytesInFlight;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -58,6 +60,7 @@ public final class NbdServer implements FrontEnd {
         this.listen = requireNonNull(listen, "listen is null");
         this.exports = requireNonNull(exports, "exports is null");
         this.config = requireNonNull(config, "config is null");
+        this.bytesInFlight = new Semaphore(config.totalBytesInFlight());
     }
 
     /** The maximum payload advertised and accepted for a device. */
@@ -172,7 +175,7 @@ public final class NbdServer implements FrontEnd {
             }
             log.debug("{}: serving export '{}' (structured replies: {})", peer, session.get().export().name(),
                     session.get().structuredReplies());
-            connection = new Connection(channel, session.get(), pool, config, peer);
+            connection = new Connection(channel, session.get(), pool, bytesInFlight, config, peer);
             transmitting.add(connection);
             if (closed) {
                 connection.stop();

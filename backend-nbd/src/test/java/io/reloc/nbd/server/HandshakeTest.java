@@ -222,6 +222,16 @@ class HandshakeTest {
     }
 
     @Test
+    void metaContextChosenForAnotherExportDoesNotCarryOver() throws Exception {
+        try (NbdTestClient c = connect()) {
+            c.expectAck(c.option(OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0)));
+            c.expectAck(c.option(OPT_SET_META_CONTEXT, new MetaContextRequest("other", List.of(BASE_ALLOCATION)).encode()));
+            c.go("disk", List.of());
+            assertEquals(22, c.call(CMD_BLOCK_STATUS, 0, 0, 4096, null).error());
+        }
+    }
+
+    @Test
     void metaContextForUnknownExportIsUnknown() throws Exception {
         try (NbdTestClient c = connect()) {
             c.option(OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0));

@@ -269,6 +269,46 @@ class TransmissionTest {
     }
 
     @Test
+    void manyClientsOnManyExportsAtOnce() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("manyClientsOnManyExportsAtOnce seed=" + seed);
+        FakeDevice second = new FakeDevice(SIZE, false);
+        server.exports.add(new io.reloc.api.Export("second", "", second));
+        int clients = 16;
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            int id = i;
+            threads.add(Thread.ofVirtual().start(() -> {
+                Random random = new Random(seed + id);
+                String export = id % 2 == 0 ? "disk" : "second";
+                try (NbdTestClient c = NbdTestClient.open(server.address(), export, id % 3 != 0)) {
+                    // Each client owns a 64 KiB slice of its export.
+                    long base = (long) (id / 2) * 65536;
+                    for (int round = 0; round < 20; round++) {
+                        byte[] data = new byte[4096 * (1 + random.nextInt(16))];
+                        random.nextBytes(data);
+                        assertEquals(0, c.write(base, data, round % 2 == 0 ? CMD_FLAG_FUA : 0));
+                        assertArrayEquals(data, c.read(base, data.length), "seed " + seed);
+                    }
+                    assertEquals(0, c.flush());
+                    c.disconnect();
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (!failures.isEmpty()) {
+            AssertionError e = new AssertionError(failures.size() + " clients failed, seed " + seed, failures.get(0));
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    @Test
     void discFinishesRequestsInFlightBeforeClosing() throws Exception {
         try (NbdTestClient c = open(false)) {
             byte[] data = pattern(1 << 20, 5);

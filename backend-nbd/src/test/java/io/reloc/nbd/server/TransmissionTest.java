@@ -133,6 +133,20 @@ class TransmissionTest {
     }
 
     @Test
+    void zeroesAreWrittenAsDataWhenTheDeviceCannotZeroAndFastZeroWasNotAsked() throws Exception {
+        try (NbdTestClient c = open(false)) {
+            c.write(0, pattern(3 << 20, 6), 0);
+            disk.cannotZero = true;
+            assertEquals(Errno.ENOTSUP, c.call(CMD_WRITE_ZEROES, CMD_FLAG_FAST_ZERO, 0, 4096, null).error());
+            assertArrayEquals(Arrays.copyOf(pattern(3 << 20, 6), 4096), c.read(0, 4096));
+            assertEquals(0, c.call(CMD_WRITE_ZEROES, 0, 100, (2 << 20) + 5, null).error());
+            byte[] expected = pattern(3 << 20, 6);
+            Arrays.fill(expected, 100, 100 + (2 << 20) + 5, (byte) 0);
+            assertArrayEquals(expected, c.read(0, 3 << 20));
+        }
+    }
+
+    @Test
     void blockStatusReportsTheDevicesExtents() throws Exception {
         disk.extents = List.of(Extent.data(4096), Extent.hole(8192), new Extent(4096, false, true));
         try (NbdTestClient c = open(true)) {

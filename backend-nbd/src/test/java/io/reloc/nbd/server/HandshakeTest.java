@@ -120,6 +120,14 @@ class HandshakeTest {
     }
 
     @Test
+    void listWithDataIsInvalid() throws Exception {
+        try (NbdTestClient c = connect()) {
+            assertEquals(REP_ERR_INVALID, c.option(OPT_LIST, ByteBuffer.allocate(3)).get(0).type());
+            c.go("disk", List.of());
+        }
+    }
+
+    @Test
     void abortWithoutWaitingForTheReplyIsFine() throws Exception {
         try (NbdTestClient c = connect()) {
             c.sendOption(OPT_ABORT, ByteBuffer.allocate(0));

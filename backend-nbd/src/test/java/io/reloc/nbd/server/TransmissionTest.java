@@ -337,6 +337,30 @@ class TransmissionTest {
     }
 
     @Test
+    void closingTheServerLetsRequestsInFlightFinish() throws Exception {
+        disk.heldOffset = 8192;
+        disk.hold = new CountDownLatch(1);
+        try (NbdTestClient c = open(true)) {
+            c.write(8192, pattern(512, 7), 0);
+            long cookie = c.send(CMD_READ, 0, 8192, 512, null);
+            Thread closer = Thread.ofVirtual().start(() -> {
+                try {
+                    server.close();
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            Thread.sleep(200);
+            disk.hold.countDown();
+            Reply r = c.readReply();
+            assertEquals(cookie, r.cookie());
+            assertArrayEquals(pattern(512, 7), r.data());
+            c.expectClosed();
+            closer.join();
+        }
+    }
+
+    @Test
     void closingTheServerClosesClients() throws Exception {
         NbdTestClient c = open(false);
         assertEquals(0, c.flush());

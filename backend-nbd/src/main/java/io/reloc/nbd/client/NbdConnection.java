@@ -1,0 +1,191 @@
+package io.reloc.nbd.client;
+
+import io.reloc.api.BlockDeviceException;
+import io.reloc.api.BlockError;
+import io.reloc.nbd.protocol.NbdConstants;
+import io.reloc.nbd.protocol.NbdProtocolException;
+import io.reloc.nbd.protocol.ReplyHeader;
+import io.reloc.nbd.protocol.Request;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One NBD connection in the transmission phase, shared by many callers: {@link #submit} sends a
+ * request with a fresh cookie from the calling thread, and one reader (virtual) thread matches
+ * replies to requests by cookie, in whatever order they come. At most {@code maxInFlight}
+ * requests are outstanding; submitters wait for a slot.
+ *
+ * <p>When the socket breaks or the server breaks the protocol, the connection fails for good:
+ * every pending and later request completes with {@link BlockError#IO} naming the reason.
+ */
+final class NbdConnection implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(NbdConnection.class);
+
+    private final NbdTransport transport;
+    private final Negotiated negotiated;
+    private final Semaphore slots;
+    private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
+    private final AtomicLong cookies = new AtomicLong();
+    private final Thread reader;
+    private volatile BlockDeviceException failure;
+
+    NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight) {
+        this.transport = requireNonNull(transport, "transport is null");
+        this.negotiated = requireNonNull(negotiated, "negotiated is null");
+        this.slots = new Semaphore(maxInFlight);
+        this.reader = Thread.ofVirtual().name("nbd-client-" + transport.server()).start(this::readReplies);
+    }
+
+    Negotiated negotiated() {
+        return negotiated;
+    }
+
+    String server() {
+        return transport.server();
+    }
+
+    /**
+     * Sends the request; the reply completes {@code request.done()}. Waits for a free slot first.
+     *
+     * @throws BlockDeviceException IO when the connection has failed or the send fails
+     */
+    <P extends PendingRequest> P submit(P request) throws IOException {
+        checkOpen();
+        try {
+            slots.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlockDeviceException(BlockError.IO, "interrupted while waiting to send " + request.what(), e);
+        }
+        long cookie = cookies.incrementAndGet();
+        request.cookie(cookie);
+        pending.put(cookie, request);
+        // fail() may have drained the map just before the put: never leave a request behind.
+        BlockDeviceException f = failure;
+        if (f != null) {
+            release(cookie);
+            request.fail(f);
+            return request;
+        }
+        try {
+            transport.write(new Request(request.flags, request.type, cookie, request.offset, request.length).encode());
+        } catch (IOException e) {
+            fail(new BlockDeviceException(BlockError.IO, "cannot send to NBD server " + server() + ": " + e.getMessage(), e));
+        }
+        return request;
+    }
+
+    private void checkOpen() throws BlockDeviceException {
+        BlockDeviceException f = failure;
+        if (f != null) {
+            throw new BlockDeviceException(f.error(), f.getMessage(), f);
+        }
+    }
+
+    private void readReplies() {
+        ByteBuffer header = ByteBuffer.allocate(NbdConstants.CHUNK_HEADER_SIZE);
+        try {
+            while (true) {
+                header.clear().limit(ReplyHeader.MAGIC_SIZE);
+                transport.readFully(header, "a reply header");
+                header.limit(ReplyHeader.sizeFor(header.getInt(0)));
+                transport.readFully(header, "a reply header");
+                header.flip();
+                switch (ReplyHeader.decode(header)) {
+                    case ReplyHeader.Simple s -> {
+                        PendingRequest p = lookup(s.cookie());
+                        p.onSimple(s.reply().error(), transport);
+                        finish(p);
+                    }
+                    case ReplyHeader.Chunk c -> {
+                        PendingRequest p = lookup(c.cookie());
+                        p.onChunk(c.header(), transport);
+                        if (c.header().done()) {
+                            finish(p);
+                        }
+                    }
+                }
+            }
+        } catch (NbdProtocolException e) {
+            log.warn("NBD server {} broke the protocol: {}; dropping the connection", server(), e.getMessage());
+            fail(new BlockDeviceException(BlockError.IO, "NBD server " + server() + " broke the protocol: "
+                    + e.getMessage(), e));
+        } catch (IOException e) {
+            fail(new BlockDeviceException(BlockError.IO, failure != null ? failure.getMessage()
+                    : "connection to NBD server " + server() + " lost: " + e.getMessage(), e));
+        } catch (RuntimeException e) {
+            fail(new BlockDeviceException(BlockError.IO, "NBD client for " + server() + " failed: " + e, e));
+        }
+    }
+
+    private PendingRequest lookup(long cookie) throws NbdProtocolException {
+        PendingRequest p = pending.get(cookie);
+        if (p == null) {
+            throw new NbdProtocolException("reply with unknown cookie " + Long.toUnsignedString(cookie));
+        }
+        return p;
+    }
+
+    private void finish(PendingRequest p) throws NbdProtocolException {
+        p.finish();
+        if (release(p.cookie())) {
+            p.complete();
+        }
+    }
+
+    private boolean release(long cookie) {
+        if (pending.remove(cookie) != null) {
+            slots.release();
+            return true;
+        }
+        return false;
+    }
+
+    /** Fails the connection: closes the socket and every pending request. The first reason sticks. */
+    private void fail(BlockDeviceException cause) {
+        synchronized (this) {
+            if (failure == null) {
+                failure = cause;
+            }
+        }
+        try {
+            transport.close();
+        } catch (IOException e) {
+            log.debug("closing the connection to {}: {}", server(), e.getMessage());
+        }
+        for (Long cookie : pending.keySet()) {
+            PendingRequest p = pending.get(cookie);
+            if (p != null && release(cookie)) {
+                p.fail(failure);
+            }
+        }
+    }
+
+    /** Asks the server to disconnect, closes the socket and fails whatever is still pending. */
+    @Override
+    public void close() {
+        if (failure == null) {
+            try {
+                transport.write(new Request(0, NbdConstants.CMD_DISC, cookies.incrementAndGet(), 0, 0).encode());
+            } catch (IOException e) {
+                log.debug("sending DISC to {}: {}", server(), e.getMessage());
+            }
+        }
+        fail(new BlockDeviceException(BlockError.IO, "the connection to NBD server " + server() + " is closed"));
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

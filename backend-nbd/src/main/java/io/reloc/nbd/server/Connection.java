@@ -53,7 +53,10 @@ final class Connection {
     private static final int MAX_EXTENTS = 64 * 1024;
     /** Longest error message sent in an ERROR chunk; fits the smallest pooled buffer. */
     private static final int MAX_MESSAGE = 256;
-    private static final int READ_AHEAD = 256 * 1024;
+    /** Enough for a burst of small requests; large payloads are read straight into their buffers. */
+    private static final int READ_AHEAD = 64 * 1024;
+    /** Step of the zero-writing fallback of WRITE_ZEROES. */
+    private static final int ZERO_STEP = 1 << 20;
 
     private final SocketChannel channel;
     private final Session session;
@@ -67,6 +70,8 @@ final class Connection {
     private final int maxBytes;
     private final Semaphore requests;
     private final Semaphore bytes;
+    private final Semaphore serverBytes;
+    private final int maxServerBytes;
     private final ReentrantLock writeLock = new ReentrantLock();
     private final ThreadFactory workers = Thread.ofVirtual().factory();
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
@@ -75,7 +80,8 @@ final class Connection {
     private volatile boolean stopping;
     private volatile boolean broken;
 
-    Connection(SocketChannel channel, Session session, BufferPool pool, NbdServerConfig config, String peer) {
+    Connection(SocketChannel channel, Session session, BufferPool pool, Semaphore serverBytes, NbdServerConfig config,
+               String peer) {
         this.channel = requireNonNull(channel, "channel is null");
         this.session = requireNonNull(session, "session is null");
         this.pool = requireNonNull(pool, "pool is null");
@@ -88,6 +94,8 @@ final class Connection {
         this.maxBytes = config.maxBytesInFlight();
         this.requests = new Semaphore(maxRequests);
         this.bytes = new Semaphore(maxBytes);
+        this.serverBytes = requireNonNull(serverBytes, "serverBytes is null");
+        this.maxServerBytes = config.totalBytesInFlight();
     }
 
     /** Reads and serves requests until DISC, end of stream, a protocol error or {@link #stop()}. */
@@ -259,12 +267,29 @@ final class Connection {
         return true;
     }
 
+    /**
+     * Takes what a request needs to be in flight, blocking (and so not reading the connection) until
+     * this connection and the whole server have room for it.
+     */
     private void acquire(int payload) throws InterruptedException {
         requests.acquire();
-        bytes.acquire(Math.min(payload, maxBytes));
+        try {
+            bytes.acquire(Math.min(payload, maxBytes));
+        } catch (InterruptedException e) {
+            requests.release();
+            throw e;
+        }
+        try {
+            serverBytes.acquire(Math.min(payload, maxServerBytes));
+        } catch (InterruptedException e) {
+            bytes.release(Math.min(payload, maxBytes));
+            requests.release();
+            throw e;
+        }
     }
 
     private void release(int payload) {
+        serverBytes.release(Math.min(payload, maxServerBytes));
         bytes.release(Math.min(payload, maxBytes));
         requests.release();
     }
@@ -392,7 +417,7 @@ final class Connection {
                     replyOk(r);
                 }
                 case CMD_WRITE_ZEROES -> {
-                    device.writeZeroes(r.offset(), r.length(), zeroFlags(r));
+                    writeZeroes(r);
                     replyOk(r);
                 }
                 case CMD_BLOCK_STATUS -> blockStatus(r);
@@ -410,6 +435,36 @@ final class Connection {
         } finally {
             if (payload != null) {
                 pool.release(payload);
+            }
+        }
+    }
+
+    /**
+     * WRITE_ZEROES may fail with ENOTSUP only when FAST_ZERO was asked; a device that refuses
+     * anyway gets the zeroes written as data.
+     */
+    private void writeZeroes(Request r) throws IOException {
+        Set<ZeroFlag> flags = zeroFlags(r);
+        try {
+            device.writeZeroes(r.offset(), r.length(), flags);
+        } catch (BlockDeviceException e) {
+            if (e.error() != io.reloc.api.BlockError.NOT_SUPPORTED || flags.contains(ZeroFlag.FAST_ONLY)) {
+                throw e;
+            }
+            log.debug("{}: device cannot zero [{}, +{}) ({}); writing zeroes instead", peer, r.offset(), r.length(),
+                    e.getMessage());
+            ByteBuffer zeroes = pool.acquire((int) Math.min(ZERO_STEP, r.length()));
+            try {
+                zeroes.clear();
+                java.lang.foreign.MemorySegment.ofBuffer(zeroes).fill((byte) 0);
+                for (long done = 0; done < r.length(); ) {
+                    int step = (int) Math.min(zeroes.capacity(), r.length() - done);
+                    zeroes.limit(step).position(0);
+                    device.write(r.offset() + done, zeroes, flags.contains(ZeroFlag.FUA));
+                    done += step;
+                }
+            } finally {
+                pool.release(zeroes);
             }
         }
     }

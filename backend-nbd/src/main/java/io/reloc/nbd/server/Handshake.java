@@ -257,7 +257,7 @@ final class Handshake {
 
     private Session session(Export export) {
         // Contexts chosen for another export do not carry over to this one.
-        int contextId = structuredReplies && metaContextExport == export ? ALLOCATION_CONTEXT_ID : 0;
+        int contextId = structuredReplies && export.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
         return new Session(export, structuredReplies, contextId,
                 TransmissionFlags.of(export.device(), structuredReplies));
     }

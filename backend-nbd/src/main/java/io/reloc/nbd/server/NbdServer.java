@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,9 +42,11 @@ public final class NbdServer implements FrontEnd {
     private final ExportCatalog exports;
     private final NbdServerConfig config;
     private final BufferPool pool = new BufferPool();
+    private final Semaphore bytesInFlight;
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
+    private final AtomicLong lastRefusalLog = new AtomicLong(System.nanoTime());
     private final Set<SocketChannel> channels = ConcurrentHashMap.newKeySet();
     private final Set<Connection> transmitting = ConcurrentHashMap.newKeySet();
     private final Object lifecycle = new Object();
@@ -57,6 +60,7 @@ public final class NbdServer implements FrontEnd {
         this.listen = requireNonNull(listen, "listen is null");
         this.exports = requireNonNull(exports, "exports is null");
         this.config = requireNonNull(config, "config is null");
+        this.bytesInFlight = new Semaphore(config.totalBytesInFlight());
     }
 
     /** The maximum payload advertised and accepted for a device. */
@@ -121,8 +125,14 @@ public final class NbdServer implements FrontEnd {
             if (connections.incrementAndGet() > config.maxConnections()) {
                 connections.decrementAndGet();
                 long n = refused.incrementAndGet();
-                log.warn("NBD connection from {} refused: {} connections already (max-connections); refused so far: {}",
-                        remote(channel), config.maxConnections(), n);
+                long now = System.nanoTime();
+                long last = lastRefusalLog.get();
+                // A flood must not flood the log too: one line per second at most.
+                if (n == 1 || (now - last > 1_000_000_000L && lastRefusalLog.compareAndSet(last, now))) {
+                    lastRefusalLog.set(now);
+                    log.warn("NBD connection from {} refused: {} connections already (raise max-connections if this "
+                            + "load is expected); refused so far: {}", remote(channel), config.maxConnections(), n);
+                }
                 closeQuietly(channel);
                 continue;
             }
@@ -144,7 +154,8 @@ public final class NbdServer implements FrontEnd {
             AtomicInteger state = new AtomicInteger(HANDSHAKING);
             ScheduledFuture<?> timeout = timer.schedule(() -> {
                 if (state.compareAndSet(HANDSHAKING, TIMED_OUT)) {
-                    log.warn("{}: no handshake within {} s; disconnecting", peer, config.handshakeTimeout().toSeconds());
+                    log.warn("{}: no handshake within {} ms (handshake-timeout); disconnecting", peer,
+                            config.handshakeTimeout().toMillis());
                     closeQuietly(channel);
                 }
             }, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
@@ -164,7 +175,7 @@ public final class NbdServer implements FrontEnd {
             }
             log.debug("{}: serving export '{}' (structured replies: {})", peer, session.get().export().name(),
                     session.get().structuredReplies());
-            connection = new Connection(channel, session.get(), pool, config, peer);
+            connection = new Connection(channel, session.get(), pool, bytesInFlight, config, peer);
             transmitting.add(connection);
             if (closed) {
                 connection.stop();

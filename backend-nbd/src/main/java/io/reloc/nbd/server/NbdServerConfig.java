@@ -12,10 +12,12 @@ import static java.util.Objects.requireNonNull;
  * @param maxRequestsInFlight requests of one connection being served at once; when reached the
  *     server stops reading that connection (back-pressure)
  * @param maxBytesInFlight payload bytes of one connection's requests in flight (reads and writes)
+ * @param totalBytesInFlight payload bytes in flight over all connections: bounds the server's
+ *     buffer memory whatever the number of clients
  * @param closeGrace how long {@link NbdServer#close()} waits for requests in flight
  */
 public record NbdServerConfig(int maxConnections, Duration handshakeTimeout, int maxRequestsInFlight,
-                              int maxBytesInFlight, Duration closeGrace) {
+                              int maxBytesInFlight, int totalBytesInFlight, Duration closeGrace) {
     public static final int DEFAULT_MAX_CONNECTIONS = 1024;
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -28,24 +30,25 @@ public record NbdServerConfig(int maxConnections, Duration handshakeTimeout, int
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
             throw new IllegalArgumentException("handshake-timeout must be positive: " + handshakeTimeout);
         }
-        if (maxRequestsInFlight < 1 || maxBytesInFlight < 1) {
+        if (maxRequestsInFlight < 1 || maxBytesInFlight < 1 || totalBytesInFlight < 1) {
             throw new IllegalArgumentException("in-flight limits must be positive");
         }
     }
 
     public static NbdServerConfig defaults() {
-        return new NbdServerConfig(DEFAULT_MAX_CONNECTIONS, DEFAULT_HANDSHAKE_TIMEOUT, 128, 64 << 20, Duration.ofSeconds(5));
+        return new NbdServerConfig(DEFAULT_MAX_CONNECTIONS, DEFAULT_HANDSHAKE_TIMEOUT, 128, 64 << 20, 256 << 20,
+                Duration.ofSeconds(5));
     }
 
     public NbdServerConfig withMaxConnections(int value) {
-        return new NbdServerConfig(value, handshakeTimeout, maxRequestsInFlight, maxBytesInFlight, closeGrace);
+        return new NbdServerConfig(value, handshakeTimeout, maxRequestsInFlight, maxBytesInFlight, totalBytesInFlight, closeGrace);
     }
 
     public NbdServerConfig withHandshakeTimeout(Duration value) {
-        return new NbdServerConfig(maxConnections, value, maxRequestsInFlight, maxBytesInFlight, closeGrace);
+        return new NbdServerConfig(maxConnections, value, maxRequestsInFlight, maxBytesInFlight, totalBytesInFlight, closeGrace);
     }
 
     public NbdServerConfig withMaxRequestsInFlight(int value) {
-        return new NbdServerConfig(maxConnections, handshakeTimeout, value, maxBytesInFlight, closeGrace);
+        return new NbdServerConfig(maxConnections, handshakeTimeout, value, maxBytesInFlight, totalBytesInFlight, closeGrace);
     }
 }

@@ -10,7 +10,8 @@ import java.net.InetSocketAddress;
 
 /**
  * Serves an in-memory export for trying the server with real clients and for measuring it:
- * {@code java ... ServeMemory PORT NAME SIZE_MIB}. Not a test; runs until killed.
+ * {@code java ... ServeMemory PORT NAME SIZE_MIB [FILE]} serves SIZE_MIB of memory, or FILE when
+ * given (created with that size if missing). Not a test; runs until killed.
  */
 public final class ServeMemory {
     private ServeMemory() {}
@@ -20,7 +21,10 @@ public final class ServeMemory {
         String name = args.length > 1 ? args[1] : "mem";
         long mib = args.length > 2 ? Long.parseLong(args[2]) : 1024;
         ExportRegistry exports = new ExportRegistry();
-        exports.add(new Export(name, "in-memory test disk", new MemoryBlockStore(mib << 20)));
+        var device = args.length > 3
+                ? io.reloc.core.store.FileBlockStore.open(java.nio.file.Path.of(args[3]), java.util.OptionalLong.of(mib << 20), false)
+                : new MemoryBlockStore(mib << 20);
+        exports.add(new Export(name, "test disk", device));
         var server = new NbdFrontEndFactory().create(FrontEndConfig.of(new InetSocketAddress("127.0.0.1", port)), exports);
         server.start();
         System.out.println("serving nbd://127.0.0.1:" + server.localAddress().getPort() + "/" + name);

@@ -120,6 +120,14 @@ class HandshakeTest {
     }
 
     @Test
+    void listWithDataIsInvalid() throws Exception {
+        try (NbdTestClient c = connect()) {
+            assertEquals(REP_ERR_INVALID, c.option(OPT_LIST, ByteBuffer.allocate(3)).get(0).type());
+            c.go("disk", List.of());
+        }
+    }
+
+    @Test
     void abortWithoutWaitingForTheReplyIsFine() throws Exception {
         try (NbdTestClient c = connect()) {
             c.sendOption(OPT_ABORT, ByteBuffer.allocate(0));
@@ -218,6 +226,16 @@ class HandshakeTest {
             NbdTestClient.Reply status = c.call(CMD_BLOCK_STATUS, 0, 0, 4096, null);
             assertEquals(0, status.error());
             assertEquals(selected.get(0).id(), status.blockStatus().contextId());
+        }
+    }
+
+    @Test
+    void metaContextChosenForAnotherExportDoesNotCarryOver() throws Exception {
+        try (NbdTestClient c = connect()) {
+            c.expectAck(c.option(OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0)));
+            c.expectAck(c.option(OPT_SET_META_CONTEXT, new MetaContextRequest("other", List.of(BASE_ALLOCATION)).encode()));
+            c.go("disk", List.of());
+            assertEquals(22, c.call(CMD_BLOCK_STATUS, 0, 0, 4096, null).error());
         }
     }
 

@@ -26,6 +26,8 @@ public final class FakeDevice implements BlockDevice {
     public final AtomicInteger flushes = new AtomicInteger();
     public final List<String> calls = new CopyOnWriteArrayList<>();
     public volatile BlockError failWith;
+    /** Makes writeZeroes alone fail with NOT_SUPPORTED, as a device that cannot zero fast. */
+    public volatile boolean cannotZero;
     public volatile RuntimeException crashWith;
     public volatile List<Extent> extents;
     public volatile BlockSizes blockSizes = BlockSizes.DEFAULT;
@@ -93,6 +95,9 @@ public final class FakeDevice implements BlockDevice {
     public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
         calls.add("zero " + offset + " " + length + " " + new java.util.TreeSet<>(flags));
         check();
+        if (cannotZero) {
+            throw new BlockDeviceException(BlockError.NOT_SUPPORTED, "cannot zero");
+        }
         store.writeZeroes(offset, length, flags);
     }
 

@@ -13,7 +13,6 @@ import io.reloc.api.ZeroFlag;
 import io.reloc.core.export.ExportRegistry;
 import io.reloc.core.plugin.Plugins;
 import io.reloc.core.store.MemoryBlockStore;
-import io.reloc.nbd.server.NbdServerConfig;
 import io.reloc.nbd.testing.FakeDevice;
 import io.reloc.nbd.testing.TestServer;
 import org.junit.jupiter.api.AfterEach;
@@ -25,7 +24,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -289,9 +287,8 @@ class NbdClientTest {
         FakeDevice disk = new FakeDevice(1 << 20, false);
         disk.hold = new CountDownLatch(1);
         disk.heldOffset = 4096;
-        NbdServerConfig d = NbdServerConfig.defaults();
-        TestServer ours = new TestServer(new NbdServerConfig(d.maxConnections(), d.handshakeTimeout(),
-                d.maxRequestsInFlight(), d.maxBytesInFlight(), Duration.ofMillis(100))).export("disk", disk).start();
+        // The server gives the held read its close grace period, then drops the connection.
+        TestServer ours = new TestServer().export("disk", disk).start();
         try {
             BlockDevice source = PLUGINS.sourceConnectors().get("nbd").open(uri(ours.address(), "disk"));
             closing.add(source);

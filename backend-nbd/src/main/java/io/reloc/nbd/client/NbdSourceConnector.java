@@ -9,9 +9,10 @@ import java.net.URI;
 /**
  * Opens {@code nbd://HOST[:PORT]/EXPORT} sources (default port 10809) as read-only
  * {@link NbdSourceDevice}s. Works with any fixed-newstyle NBD server (reloc, nbdkit, qemu-nbd).
- * Stateless and thread safe.
+ * Accepts {@code nbd+unix:///EXPORT?socket=PATH} too, though it is bound under {@code "nbd"}
+ * only; {@link NbdUnixSourceConnector} serves that scheme. Stateless and thread safe.
  */
-public final class NbdSourceConnector implements SourceConnector {
+public class NbdSourceConnector implements SourceConnector {
     public NbdSourceConnector() {}
 
     @Override
@@ -20,7 +21,7 @@ public final class NbdSourceConnector implements SourceConnector {
     }
 
     @Override
-    public BlockDevice open(URI uri) throws IOException {
+    public final BlockDevice open(URI uri) throws IOException {
         NbdUri address;
         try {
             address = NbdUri.parse(uri);

@@ -6,6 +6,9 @@ import io.reloc.api.BlockError;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
 import io.reloc.api.ZeroFlag;
+import io.reloc.nbd.protocol.NbdConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,15 +18,20 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * A remote NBD export read as a read-only {@link BlockDevice}: reads are aligned to the server's
  * minimum block size, split at its maximum payload and sent concurrently on one connection;
- * extents come from {@code base:allocation} when the server offers it. Thread safe.
+ * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
+ * requests are spread over several connections. Thread safe.
  */
 public final class NbdSourceDevice implements BlockDevice {
+    private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
+
     /** Requests in flight on the connection; more callers wait. */
     public static final int MAX_IN_FLIGHT = 64;
     /** Largest read sent as one request even if the server allows more. */
@@ -31,29 +39,64 @@ public final class NbdSourceDevice implements BlockDevice {
     /** Time a server has to finish the handshake. */
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
-    private final NbdConnection connection;
+    /** Time an extra connection has to finish its handshake before the device makes do without it. */
+    static final Duration EXTRA_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final List<NbdConnection> connections;
+    private final AtomicInteger next = new AtomicInteger();
     private final Negotiated negotiated;
     private final int minimum;
     private final int maxRead;
 
-    NbdSourceDevice(NbdConnection connection) {
-        this.connection = requireNonNull(connection, "connection is null");
-        this.negotiated = connection.negotiated();
+    NbdSourceDevice(List<NbdConnection> connections) {
+        this.connections = List.copyOf(connections);
+        if (this.connections.isEmpty()) {
+            throw new IllegalArgumentException("no connections");
+        }
+        this.negotiated = this.connections.getFirst().negotiated();
         this.minimum = negotiated.blockSizes().minimum();
         int max = Math.min(negotiated.blockSizes().maximum(), MAX_READ);
         this.maxRead = Math.max(minimum, max - max % minimum);
     }
 
     /**
-     * Connects and negotiates {@code uri}'s export.
+     * Connects and negotiates {@code uri}'s export. When the server offers CAN_MULTI_CONN, opens up
+     * to {@link NbdUri#connections()} connections and spreads requests over them round-robin; an
+     * extra connection that cannot be opened is done without.
      *
      * @throws IOException naming the server: refused, not NBD, unknown export (with the list), TLS
      */
     public static NbdSourceDevice open(NbdUri uri) throws IOException {
+        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT);
+        List<NbdConnection> all = new ArrayList<>(List.of(first));
+        if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN)) {
+            while (all.size() < uri.connections()) {
+                try {
+                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT);
+                    if (!extra.negotiated().equals(first.negotiated())) {
+                        extra.close();
+                        log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
+                        break;
+                    }
+                    all.add(extra);
+                } catch (IOException e) {
+                    log.warn("NBD server {} offers several connections but refused connection {}: {}; using {}",
+                            uri.server(), all.size() + 1, e.getMessage(), all.size());
+                    break;
+                }
+            }
+        }
+        log.debug("NBD source {} open with {} connection(s)", uri.server(), all.size());
+        return new NbdSourceDevice(all);
+    }
+
+    private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout) throws IOException {
         NbdTransport transport = NbdTransport.connect(uri);
+        AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = Thread.ofVirtual().start(() -> {
             try {
-                Thread.sleep(HANDSHAKE_TIMEOUT);
+                Thread.sleep(handshakeTimeout);
+                timedOut.set(true);
                 transport.close();
             } catch (InterruptedException | IOException e) {
                 // The handshake finished in time.
@@ -62,12 +105,33 @@ public final class NbdSourceDevice implements BlockDevice {
         try {
             Negotiated negotiated = ClientHandshake.negotiate(transport, uri.exportName());
             watchdog.interrupt();
-            return new NbdSourceDevice(new NbdConnection(transport, negotiated, MAX_IN_FLIGHT));
+            watchdog.join();
+            if (timedOut.get()) {
+                throw new IOException("timed out");
+            }
+            return new NbdConnection(transport, negotiated, MAX_IN_FLIGHT);
         } catch (IOException | RuntimeException e) {
             watchdog.interrupt();
             transport.close();
+            if (timedOut.get()) {
+                throw new IOException("NBD server " + uri.server() + " did not finish the handshake within "
+                        + handshakeTimeout.toSeconds() + " s; is it overloaded or limiting its connections?", e);
+            }
             throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            transport.close();
+            throw new IOException("interrupted while connecting to NBD server " + uri.server(), e);
         }
+    }
+
+    /** Connections in use (1 unless the server offers CAN_MULTI_CONN). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    private NbdConnection connection() {
+        return connections.get(Math.floorMod(next.getAndIncrement(), connections.size()));
     }
 
     public Negotiated negotiated() {
@@ -115,7 +179,7 @@ public final class NbdSourceDevice implements BlockDevice {
         for (int at = 0; at < dst.limit() && failure == null; at += maxRead) {
             int n = Math.min(maxRead, dst.limit() - at);
             try {
-                reads.add(connection.submit(new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies())));
+                reads.add(connection().submit(new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies())));
             } catch (IOException e) {
                 failure = e;
             }
@@ -167,7 +231,7 @@ public final class NbdSourceDevice implements BlockDevice {
         }
         long limit = 0xFFFF_FFFFL - 0xFFFF_FFFFL % minimum;
         long asked = Math.min(limit, Math.min(size(), alignUp(offset + length)) - offset);
-        PendingBlockStatus status = connection.submit(new PendingBlockStatus(offset, asked, negotiated.allocationContext()));
+        PendingBlockStatus status = connection().submit(new PendingBlockStatus(offset, asked, negotiated.allocationContext()));
         try {
             status.done().get();
         } catch (InterruptedException e) {
@@ -228,11 +292,11 @@ public final class NbdSourceDevice implements BlockDevice {
     /** Sends NBD_CMD_DISC and closes; pending reads fail with IO. Idempotent. */
     @Override
     public void close() {
-        connection.close();
+        connections.forEach(NbdConnection::close);
     }
 
     @Override
     public String toString() {
-        return "nbd://" + connection.server() + "/" + negotiated.exportName();
+        return "NBD export '" + negotiated.exportName() + "' on " + connections.getFirst().server();
     }
 }

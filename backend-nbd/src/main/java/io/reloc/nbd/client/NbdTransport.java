@@ -4,6 +4,9 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
 import java.net.StandardSocketOptions;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
@@ -29,13 +32,21 @@ final class NbdTransport implements AutoCloseable {
 
     /** @throws IOException saying why the server could not be reached and what to check */
     static NbdTransport connect(NbdUri uri) throws IOException {
-        InetSocketAddress address = new InetSocketAddress(uri.host(), uri.port());
-        if (address.isUnresolved()) {
-            throw new UnknownHostException("cannot resolve NBD server host '" + uri.host() + "'");
-        }
-        SocketChannel channel = SocketChannel.open();
-        try {
+        SocketAddress address;
+        SocketChannel channel;
+        if (uri.socket().isPresent()) {
+            address = UnixDomainSocketAddress.of(uri.socket().get());
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        } else {
+            InetSocketAddress inet = new InetSocketAddress(uri.host(), uri.port());
+            if (inet.isUnresolved()) {
+                throw new UnknownHostException("cannot resolve NBD server host '" + uri.host() + "'");
+            }
+            address = inet;
+            channel = SocketChannel.open();
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        }
+        try {
             channel.connect(address);
         } catch (ConnectException e) {
             channel.close();
@@ -43,12 +54,13 @@ final class NbdTransport implements AutoCloseable {
                     + "is the server running and listening there?");
         } catch (IOException e) {
             channel.close();
-            throw new IOException("cannot connect to NBD server " + uri.server() + ": " + e.getMessage(), e);
+            throw new IOException("cannot connect to NBD server " + uri.server() + ": " + e.getMessage()
+                    + (uri.socket().isPresent() ? "; does the socket exist?" : ""), e);
         }
         return new NbdTransport(channel, uri.server());
     }
 
-    /** {@code host:port}. */
+    /** {@code host:port} or {@code unix:PATH}. */
     String server() {
         return server;
     }

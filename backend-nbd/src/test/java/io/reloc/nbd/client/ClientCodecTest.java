@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -66,15 +69,26 @@ class ClientCodecTest {
 
     @Test
     void uris() {
-        assertEquals(new NbdUri("example.org", 10809, "disk"), NbdUri.parse(URI.create("nbd://example.org/disk")));
-        assertEquals(new NbdUri("127.0.0.1", 1234, ""), NbdUri.parse(URI.create("nbd://127.0.0.1:1234")));
-        assertEquals(new NbdUri("127.0.0.1", 1234, ""), NbdUri.parse(URI.create("nbd://127.0.0.1:1234/")));
-        assertEquals(new NbdUri("::1", 10809, "a b/c"), NbdUri.parse(URI.create("nbd://[::1]/a%20b/c")));
+        assertEquals(NbdUri.tcp("example.org", 10809, "disk"), NbdUri.parse(URI.create("nbd://example.org/disk")));
+        assertEquals(NbdUri.tcp("127.0.0.1", 1234, ""), NbdUri.parse(URI.create("nbd://127.0.0.1:1234")));
+        assertEquals(NbdUri.tcp("127.0.0.1", 1234, ""), NbdUri.parse(URI.create("nbd://127.0.0.1:1234/")));
+        assertEquals(NbdUri.tcp("::1", 10809, "a b/c"), NbdUri.parse(URI.create("nbd://[::1]/a%20b/c")));
         assertEquals("[::1]:10809", NbdUri.parse(URI.create("nbd://[::1]/x")).server());
+        assertEquals(new NbdUri("h", 10809, "x", Optional.empty(), 2), NbdUri.parse(URI.create("nbd://h/x?connections=2")));
+        NbdUri unix = NbdUri.parse(URI.create("nbd+unix:///disk?socket=/run/nbd%20x.sock"));
+        assertEquals(new NbdUri("", 10809, "disk", Optional.of(Path.of("/run/nbd x.sock")), 4), unix);
+        assertEquals("unix:/run/nbd x.sock", unix.server());
+        assertEquals("", NbdUri.parse(URI.create("nbd+unix://?socket=/s")).exportName());
+    }
+
+    @Test
+    void badUrisSayWhatIsExpected() {
         IllegalArgumentException tls = assertThrows(IllegalArgumentException.class, () -> NbdUri.parse(URI.create("nbds://h/x")));
         assertTrue(tls.getMessage().contains("TLS"), tls.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse(URI.create("nbd:///x")));
-        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse(URI.create("file:/x")));
-        assertThrows(IllegalArgumentException.class, () -> NbdUri.parse(URI.create("nbd://h/x?tls=on")));
+        for (String bad : List.of("nbd:///x", "file:/x", "nbd://h/x?tls=on", "nbd://h/x?connections=0",
+                "nbd://h/x?connections=99", "nbd://h/x?socket=/s", "nbd+unix:///x", "nbd+unix://h/x?socket=/s", "nbd:x")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NbdUri.parse(URI.create(bad)), bad);
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
     }
 }

@@ -216,6 +216,37 @@ class FakeServerTest {
     }
 
     @Test
+    void multiConnServerGetsSeveralConnectionsUsedInTurn() throws Exception {
+        server.flags |= TF_CAN_MULTI_CONN;
+        java.util.Set<Thread> servingThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        server.script = wire -> {
+            for (Request r; (r = wire.next()) != null; ) {
+                servingThreads.add(Thread.currentThread());
+                wire.send(data(r.cookie(), true, r.offset(), content(r)));
+            }
+        };
+        server.start();
+        NbdSourceDevice d = (NbdSourceDevice) open("disk");
+        assertEquals(NbdUri.DEFAULT_CONNECTIONS, d.connectionCount());
+        for (int i = 0; i < 8; i++) {
+            ByteBuffer dst = ByteBuffer.allocate(1000);
+            d.read(i * 1000L, dst);
+            assertArrayEquals(Arrays.copyOfRange(CONTENT, i * 1000, i * 1000 + 1000), dst.array());
+        }
+        assertEquals(NbdUri.DEFAULT_CONNECTIONS, servingThreads.size(), "every connection served reads");
+        NbdSourceDevice two = (NbdSourceDevice) open("disk?connections=2");
+        assertEquals(2, two.connectionCount());
+    }
+
+    @Test
+    void withoutMultiConnOneConnection() throws Exception {
+        server.script = SIMPLE_READS;
+        server.start();
+        assertEquals(1, ((NbdSourceDevice) open("disk?connections=8")).connectionCount());
+        assertEquals(1, server.options.stream().filter("GO"::equals).count());
+    }
+
+    @Test
     void serverErrorChunksMapToDeviceErrors() throws Exception {
         server.script = wire -> {
             for (Request r; (r = wire.next()) != null; ) {

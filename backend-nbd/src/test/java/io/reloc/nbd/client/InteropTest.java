@@ -194,6 +194,43 @@ class InteropTest {
         assertArrayEquals(slice(content, 100, 1000), read(open(port, ""), 100, 1000));
     }
 
+    @Test
+    void qemuNbdSharedExportGetsSeveralConnections() throws Exception {
+        Path file = dir.resolve("disk.img");
+        byte[] content = randomFile(file, 17, 4 << 20);
+        int port = ExternalServer.freePort();
+        // -e 8 lets qemu-nbd serve 8 clients, and then it offers CAN_MULTI_CONN.
+        closeLater(ExternalServer.qemuNbd(port, dir.resolve("qemu-nbd.log"), "disk", file));
+        NbdSourceDevice d = (NbdSourceDevice) open(port, "disk");
+        assertEquals(NbdUri.DEFAULT_CONNECTIONS, d.connectionCount());
+        checkReads(d, content, System.nanoTime());
+    }
+
+    @Test
+    void nbdkitOnAUnixSocket() throws Exception {
+        Path file = dir.resolve("disk.img");
+        byte[] content = randomFile(file, 18, 2 << 20);
+        Path socket = dir.resolve("nbd.sock");
+        List<String> command = List.of("nbdkit", "-f", "-U", socket.toString(), "file", file.toString());
+        Process nbdkit = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
+        closeLater(() -> {
+            nbdkit.destroyForcibly();
+            nbdkit.waitFor(20, TimeUnit.SECONDS);
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!Files.exists(socket)) {
+            assertTrue(nbdkit.isAlive() && System.nanoTime() < deadline, "nbdkit did not create " + socket);
+            Thread.sleep(20);
+        }
+        BlockDevice d = closeLater(PLUGINS.sourceConnectors().get("nbd+unix")
+                .open(URI.create("nbd+unix:///?socket=" + socket)));
+        assertArrayEquals(content, read(d, 0, content.length));
+        IOException e = assertThrows(IOException.class, () -> PLUGINS.sourceConnectors().get("nbd+unix")
+                .open(URI.create("nbd+unix:///?socket=" + dir.resolve("missing.sock"))));
+        assertTrue(e.getMessage().contains("unix:" + dir.resolve("missing.sock")), e.getMessage());
+    }
+
     static byte[] bytes(ByteBuffer b) {
         return Arrays.copyOfRange(b.array(), 0, b.limit());
     }

@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
@@ -97,7 +98,9 @@ final class NbdConnection implements Closeable {
         try {
             while (true) {
                 header.clear().limit(ReplyHeader.MAGIC_SIZE);
-                transport.readFully(header, "a reply header");
+                if (!transport.readFullyOrEnd(header, "a reply header")) {
+                    throw new EOFException("NBD server " + server() + " closed the connection");
+                }
                 header.limit(ReplyHeader.sizeFor(header.getInt(0)));
                 transport.readFully(header, "a reply header");
                 header.flip();

@@ -78,6 +78,23 @@ final class NbdTransport implements AutoCloseable {
         }
     }
 
+    /**
+     * Like {@link #readFully}, but returns false if the server closed the connection before
+     * sending the first byte: the end of the stream between messages rather than inside one.
+     */
+    boolean readFullyOrEnd(ByteBuffer dst, String what) throws IOException {
+        int start = dst.position();
+        while (dst.hasRemaining()) {
+            if (channel.read(dst) < 0) {
+                if (dst.position() == start) {
+                    return false;
+                }
+                throw new EOFException("NBD server " + server + " closed the connection in the middle of " + what);
+            }
+        }
+        return true;
+    }
+
     /** Reads exactly {@code n} bytes into a new buffer, flipped. */
     ByteBuffer read(int n, String what) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(n);

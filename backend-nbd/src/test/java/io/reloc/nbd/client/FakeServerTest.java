@@ -247,6 +247,51 @@ class FakeServerTest {
     }
 
     @Test
+    void anInterruptedReaderGetsIoAndItsBufferIsLeftAlone() throws Exception {
+        java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        server.script = wire -> {
+            Request held = wire.next();
+            received.countDown();
+            try {
+                answer.await();
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            }
+            wire.send(data(held.cookie(), true, held.offset(), content(held)));
+            for (Request r; (r = wire.next()) != null; ) {
+                wire.send(data(r.cookie(), true, r.offset(), content(r)));
+            }
+        };
+        server.start();
+        BlockDevice d = open("disk");
+        ByteBuffer abandoned = ByteBuffer.allocate(4096);
+        java.util.concurrent.atomic.AtomicReference<Throwable> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean stillInterrupted = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                d.read(0, abandoned);
+            } catch (Throwable t) {
+                outcome.set(t);
+            }
+            stillInterrupted.set(Thread.currentThread().isInterrupted());
+        });
+        received.await();
+        reader.interrupt();
+        reader.join();
+        BlockDeviceException e = (BlockDeviceException) outcome.get();
+        assertEquals(BlockError.IO, e.error());
+        assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+        assertTrue(stillInterrupted.get(), "the interrupt flag is kept");
+        answer.countDown();
+        // The late reply is read and dropped; the connection goes on.
+        ByteBuffer next = ByteBuffer.allocate(4096);
+        d.read(4096, next);
+        assertArrayEquals(Arrays.copyOfRange(CONTENT, 4096, 8192), next.array());
+        assertArrayEquals(new byte[4096], abandoned.array(), "the late reply was written into an abandoned buffer");
+    }
+
+    @Test
     void serverErrorChunksMapToDeviceErrors() throws Exception {
         server.script = wire -> {
             for (Request r; (r = wire.next()) != null; ) {

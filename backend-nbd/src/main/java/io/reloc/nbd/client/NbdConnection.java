@@ -13,9 +13,11 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
@@ -26,7 +28,8 @@ import static java.util.Objects.requireNonNull;
  * replies to requests by cookie, in whatever order they come. At most {@code maxInFlight}
  * requests are outstanding; submitters wait for a slot.
  *
- * <p>When the socket breaks or the server breaks the protocol, the connection fails for good:
+ * <p>When the socket breaks, the server breaks the protocol, or the server sends nothing for the
+ * reply timeout while requests wait (a silent network partition), the connection fails for good:
  * every pending and later request completes with {@link BlockError#IO} naming the reason.
  */
 final class NbdConnection implements Closeable {
@@ -38,13 +41,44 @@ final class NbdConnection implements Closeable {
     private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong();
     private final Thread reader;
+    private final Thread watchdog;
+    private final long replyTimeoutNanos;
     private volatile BlockDeviceException failure;
 
-    NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight) {
+    NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight, Duration replyTimeout) {
         this.transport = requireNonNull(transport, "transport is null");
         this.negotiated = requireNonNull(negotiated, "negotiated is null");
         this.slots = new Semaphore(maxInFlight);
+        this.replyTimeoutNanos = replyTimeout.toNanos();
         this.reader = Thread.ofVirtual().name("nbd-client-" + transport.server()).start(this::readReplies);
+        this.watchdog = Thread.ofVirtual().name("nbd-client-watchdog-" + transport.server()).start(this::watch);
+    }
+
+    /** Fails the connection when requests have waited the reply timeout and nothing came meanwhile. */
+    private void watch() {
+        long period = Math.max(replyTimeoutNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+        while (failure == null) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(period);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (now - transport.lastReadNanos() < replyTimeoutNanos) {
+                continue;
+            }
+            for (PendingRequest p : pending.values()) {
+                if (now - p.submittedNanos() >= replyTimeoutNanos) {
+                    long seconds = TimeUnit.NANOSECONDS.toSeconds(replyTimeoutNanos);
+                    log.warn("NBD server {} sent nothing for {} s while {} waited; dropping the connection",
+                            server(), seconds, p.what());
+                    fail(new BlockDeviceException(BlockError.IO, "NBD server " + server() + " sent nothing for "
+                            + (seconds > 0 ? seconds + " s" : TimeUnit.NANOSECONDS.toMillis(replyTimeoutNanos) + " ms")
+                            + " while " + p.what() + " waited; the connection is considered lost"));
+                    return;
+                }
+            }
+        }
     }
 
     Negotiated negotiated() {
@@ -185,6 +219,7 @@ final class NbdConnection implements Closeable {
             }
         }
         fail(new BlockDeviceException(BlockError.IO, "the connection to NBD server " + server() + " is closed"));
+        watchdog.interrupt();
         try {
             reader.join();
         } catch (InterruptedException e) {

@@ -39,6 +39,8 @@ public final class NbdSourceDevice implements BlockDevice {
     /** Time a server has to finish the handshake. */
     static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Time the server may stay silent while requests wait before the connection counts as lost. */
+    public static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
     /** Time an extra connection has to finish its handshake before the device makes do without it. */
     static final Duration EXTRA_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -67,12 +69,17 @@ public final class NbdSourceDevice implements BlockDevice {
      * @throws IOException naming the server: refused, not NBD, unknown export (with the list), TLS
      */
     public static NbdSourceDevice open(NbdUri uri) throws IOException {
-        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT);
+        return open(uri, REPLY_TIMEOUT);
+    }
+
+    /** {@link #open(NbdUri)} with another reply timeout (tests). */
+    static NbdSourceDevice open(NbdUri uri, Duration replyTimeout) throws IOException {
+        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout);
         List<NbdConnection> all = new ArrayList<>(List.of(first));
         if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN)) {
             while (all.size() < uri.connections()) {
                 try {
-                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT);
+                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout);
                     if (!extra.negotiated().equals(first.negotiated())) {
                         extra.close();
                         log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
@@ -90,7 +97,7 @@ public final class NbdSourceDevice implements BlockDevice {
         return new NbdSourceDevice(all);
     }
 
-    private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout) throws IOException {
+    private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout, Duration replyTimeout) throws IOException {
         NbdTransport transport = NbdTransport.connect(uri);
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = Thread.ofVirtual().start(() -> {
@@ -109,7 +116,7 @@ public final class NbdSourceDevice implements BlockDevice {
             if (timedOut.get()) {
                 throw new IOException("timed out");
             }
-            return new NbdConnection(transport, negotiated, MAX_IN_FLIGHT);
+            return new NbdConnection(transport, negotiated, MAX_IN_FLIGHT, replyTimeout);
         } catch (IOException | RuntimeException e) {
             watchdog.interrupt();
             transport.close();

@@ -24,6 +24,8 @@ final class NbdTransport implements AutoCloseable {
     private final SocketChannel channel;
     private final String server;
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** When bytes last arrived, so that a silent server can be told from a slow one. */
+    private volatile long lastReadNanos = System.nanoTime();
 
     private NbdTransport(SocketChannel channel, String server) {
         this.channel = requireNonNull(channel, "channel is null");
@@ -75,6 +77,7 @@ final class NbdTransport implements AutoCloseable {
             if (channel.read(dst) < 0) {
                 throw new EOFException("NBD server " + server + " closed the connection in the middle of " + what);
             }
+            lastReadNanos = System.nanoTime();
         }
     }
 
@@ -91,6 +94,7 @@ final class NbdTransport implements AutoCloseable {
                 }
                 throw new EOFException("NBD server " + server + " closed the connection in the middle of " + what);
             }
+            lastReadNanos = System.nanoTime();
         }
         return true;
     }
@@ -124,6 +128,10 @@ final class NbdTransport implements AutoCloseable {
         } finally {
             writeLock.unlock();
         }
+    }
+
+    long lastReadNanos() {
+        return lastReadNanos;
     }
 
     boolean isOpen() {

@@ -27,6 +27,7 @@ abstract class PendingRequest {
     final long length;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private long cookie;
+    private volatile long submittedNanos;
     private BlockDeviceException error;
 
     PendingRequest(int type, int flags, long offset, long length) {
@@ -38,6 +39,11 @@ abstract class PendingRequest {
 
     final void cookie(long cookie) {
         this.cookie = cookie;
+        this.submittedNanos = System.nanoTime();
+    }
+
+    final long submittedNanos() {
+        return submittedNanos;
     }
 
     final long cookie() {

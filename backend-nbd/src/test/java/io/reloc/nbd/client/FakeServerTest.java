@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -289,6 +290,55 @@ class FakeServerTest {
         d.read(4096, next);
         assertArrayEquals(Arrays.copyOfRange(CONTENT, 4096, 8192), next.array());
         assertArrayEquals(new byte[4096], abandoned.array(), "the late reply was written into an abandoned buffer");
+    }
+
+    @Test
+    void aSilentServerCountsAsLost() throws Exception {
+        server.script = wire -> {
+            while (wire.next() != null) {
+                // reads requests and never answers, as a server behind a dead link
+            }
+        };
+        server.start();
+        NbdSourceDevice d = closeLater(NbdSourceDevice.open(
+                NbdUri.parse(URI.create("nbd://127.0.0.1:" + server.address().getPort() + "/disk")), Duration.ofMillis(300)));
+        ByteBuffer dst = ByteBuffer.allocate(512);
+        BlockDeviceException e = assertThrows(BlockDeviceException.class, () -> d.read(0, dst));
+        assertEquals(BlockError.IO, e.error());
+        assertTrue(e.getMessage().contains("sent nothing for 300 ms"), e.getMessage());
+        assertEquals(0, dst.position());
+    }
+
+    @Test
+    void aSlowButTalkingServerIsWaitedFor() throws Exception {
+        server.script = wire -> {
+            for (Request r; (r = wire.next()) != null; ) {
+                // Trickles a 64 KiB reply out over more than a second, longer than the 500 ms timeout,
+                // with gaps far shorter than it.
+                ByteBuffer reply = data(r.cookie(), true, r.offset(), content(r));
+                while (reply.hasRemaining()) {
+                    ByteBuffer piece = reply.slice(reply.position(), Math.min(2048, reply.remaining()));
+                    wire.send(piece);
+                    reply.position(reply.position() + piece.remaining());
+                    try {
+                        Thread.sleep(40);
+                    } catch (InterruptedException x) {
+                        throw new IOException(x);
+                    }
+                }
+            }
+        };
+        server.start();
+        NbdSourceDevice d = closeLater(NbdSourceDevice.open(
+                NbdUri.parse(URI.create("nbd://127.0.0.1:" + server.address().getPort() + "/disk")), Duration.ofMillis(500)));
+        ByteBuffer dst = ByteBuffer.allocate(64 << 10);
+        d.read(0, dst);
+        assertArrayEquals(Arrays.copyOf(CONTENT, 64 << 10), dst.array());
+    }
+
+    private <T extends AutoCloseable> T closeLater(T c) {
+        closing.add(c);
+        return c;
     }
 
     @Test

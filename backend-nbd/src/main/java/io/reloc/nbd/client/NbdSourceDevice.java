@@ -80,7 +80,7 @@ public final class NbdSourceDevice implements BlockDevice {
             while (all.size() < uri.connections()) {
                 try {
                     NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout);
-                    if (!extra.negotiated().equals(first.negotiated())) {
+                    if (!extra.negotiated().sameExportAs(first.negotiated())) {
                         extra.close();
                         log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
                         break;
@@ -238,7 +238,9 @@ public final class NbdSourceDevice implements BlockDevice {
         }
         long limit = 0xFFFF_FFFFL - 0xFFFF_FFFFL % minimum;
         long asked = Math.min(limit, Math.min(size(), alignUp(offset + length)) - offset);
-        PendingBlockStatus status = connection().submit(new PendingBlockStatus(offset, asked, negotiated.allocationContext()));
+        NbdConnection connection = connection();
+        PendingBlockStatus status = connection.submit(
+                new PendingBlockStatus(offset, asked, connection.negotiated().allocationContext()));
         try {
             status.done().get();
         } catch (InterruptedException e) {

@@ -25,6 +25,16 @@ public record Negotiated(String exportName, long size, int transmissionFlags, bo
         return (transmissionFlags & flag) == flag;
     }
 
+    /**
+     * Whether another connection sees the same export the same way, so that requests may go to
+     * either; context ids may differ, as each connection negotiates its own.
+     */
+    public boolean sameExportAs(Negotiated other) {
+        return exportName.equals(other.exportName) && size == other.size && transmissionFlags == other.transmissionFlags
+                && structuredReplies == other.structuredReplies && blockStatus() == other.blockStatus()
+                && blockSizes.equals(other.blockSizes);
+    }
+
     public boolean blockStatus() {
         return allocationContext >= 0;
     }

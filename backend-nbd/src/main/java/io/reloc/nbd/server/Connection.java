@@ -77,6 +77,10 @@ final class Connection {
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
     private final CountDownLatch finished = new CountDownLatch(1);
 
+    /** Rejected requests logged at info level per connection; later ones at debug level. */
+    private static final int LOGGED_REJECTIONS = 20;
+    private long rejections;
+
     private volatile boolean stopping;
     private volatile boolean broken;
 
@@ -391,6 +395,15 @@ final class Connection {
     }
 
     private int reject(Request r, int errno, String why) {
+        // Called on the reader thread only. A client repeating a bad request must not flood the log.
+        rejections++;
+        if (rejections > LOGGED_REJECTIONS) {
+            log.debug("{}: rejected {} with {}: {}", peer, commandName(r.type()), Errno.name(errno), why);
+            return errno;
+        }
+        if (rejections == LOGGED_REJECTIONS) {
+            log.info("{}: {} requests rejected; further rejections are logged at debug level", peer, rejections);
+        }
         log.info("{}: rejected {} (flags 0x{}, cookie {}, offset {}, length {}) with {}: {}", peer,
                 commandName(r.type()), Integer.toHexString(r.flags()), r.cookie(), Long.toUnsignedString(r.offset()),
                 r.length(), Errno.name(errno), why);

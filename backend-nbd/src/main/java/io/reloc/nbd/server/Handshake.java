@@ -201,7 +201,12 @@ final class Handshake {
         for (int type : request.infoTypes().stream().distinct().toList()) {
             switch (type) {
                 case INFO_NAME -> reply(option, REP_INFO, new InfoReply.Name(export.name()).encode());
-                case INFO_DESCRIPTION -> reply(option, REP_INFO, new InfoReply.Description(export.description()).encode());
+                case INFO_DESCRIPTION -> {
+                    // Like nbdkit, say nothing rather than send an empty description.
+                    if (!export.description().isEmpty()) {
+                        reply(option, REP_INFO, new InfoReply.Description(export.description()).encode());
+                    }
+                }
                 case INFO_BLOCK_SIZE -> {
                     BlockSizes sizes = export.device().blockSizes();
                     reply(option, REP_INFO, new InfoReply.BlockSize(sizes.minimum(), sizes.preferred(),

@@ -35,8 +35,11 @@ import static java.util.Objects.requireNonNull;
  */
 public final class NbdServer implements FrontEnd {
     private static final Logger log = LoggerFactory.getLogger(NbdServer.class);
-    /** Largest payload served, whatever a device allows: bounds one buffer. */
-    static final int PAYLOAD_CAP = 1 << 30;
+    /**
+     * Largest payload served, whatever a device allows: one request's buffer then fits in a
+     * connection's in-flight budget.
+     */
+    static final int PAYLOAD_CAP = 64 << 20;
 
     private final InetSocketAddress listen;
     private final ExportCatalog exports;
@@ -65,7 +68,8 @@ public final class NbdServer implements FrontEnd {
 
     /** The maximum payload advertised and accepted for a device. */
     static int maxPayload(BlockSizes sizes) {
-        return Math.min(sizes.maximum(), PAYLOAD_CAP);
+        // Never below the preferred size: clients must be able to send one preferred block.
+        return Math.max(sizes.preferred(), Math.min(sizes.maximum(), PAYLOAD_CAP));
     }
 
     @Override

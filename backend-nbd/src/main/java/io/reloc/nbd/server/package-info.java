@@ -6,7 +6,7 @@
  * <ul>
  *   <li>Read-only exports do not advertise TRIM, WRITE_ZEROES or FAST_ZERO (as {@code qemu-nbd -r});
  *       such requests get EPERM anyway.</li>
- *   <li>A request longer than the maximum payload gets EOVERFLOW. An oversized WRITE's payload is
+ *   <li>The maximum payload is the device's, capped at 64 MiB. A request longer than that gets EOVERFLOW. An oversized WRITE's payload is
  *       read and thrown away in 64 KiB steps (bounded memory) so the connection stays usable,
  *       unless it exceeds 256 MiB: then the connection is closed.</li>
  *   <li>Zero-length READ, WRITE, TRIM, WRITE_ZEROES and CACHE succeed without effect; a zero-length

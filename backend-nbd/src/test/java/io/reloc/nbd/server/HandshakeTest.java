@@ -68,6 +68,15 @@ class HandshakeTest {
     }
 
     @Test
+    void emptyDescriptionIsLeftOut() throws Exception {
+        server.exports.add(new io.reloc.api.Export("plain", "", new MemoryBlockStore(4096)));
+        try (NbdTestClient c = connect()) {
+            assertEquals(List.of(new InfoReply.Export(4096, 0x0d6d), new InfoReply.Name("plain")),
+                    c.go("plain", List.of(INFO_NAME, INFO_DESCRIPTION)));
+        }
+    }
+
+    @Test
     void goWithoutInformationRequestsSendsOnlyExport() throws Exception {
         try (NbdTestClient c = connect()) {
             assertEquals(List.of(new InfoReply.Export(2 * SIZE, 0x0d6d)), c.go("other", List.of()));

@@ -14,7 +14,11 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -23,10 +27,12 @@ import java.util.concurrent.atomic.AtomicLong;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One NBD connection in the transmission phase, shared by many callers: {@link #submit} sends a
- * request with a fresh cookie from the calling thread, and one reader (virtual) thread matches
- * replies to requests by cookie, in whatever order they come. At most {@code maxInFlight}
- * requests are outstanding; submitters wait for a slot.
+ * One NBD connection in the transmission phase, shared by many callers: {@link #submit} gives a
+ * request a fresh cookie and queues it; one writer (virtual) thread sends queued requests in
+ * batches, and one reader thread matches replies to requests by cookie, in whatever order they
+ * come. Callers never touch the socket, so interrupting a caller cannot close the connection
+ * under everybody else. At most {@code maxInFlight} requests are outstanding; submitters wait
+ * for a slot.
  *
  * <p>When the socket breaks, the server breaks the protocol, or the server sends nothing for the
  * reply timeout while requests wait (a silent network partition), the connection fails for good:
@@ -34,12 +40,17 @@ import static java.util.Objects.requireNonNull;
  */
 final class NbdConnection implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(NbdConnection.class);
+    /** Most request headers sent in one write. */
+    private static final int BATCH = 64;
+    private static final Duration DISC_WAIT = Duration.ofSeconds(1);
 
     private final NbdTransport transport;
     private final Negotiated negotiated;
     private final Semaphore slots;
     private final Map<Long, PendingRequest> pending = new ConcurrentHashMap<>();
     private final AtomicLong cookies = new AtomicLong();
+    private final BlockingQueue<Request> outbox = new LinkedBlockingQueue<>();
+    private final Thread writer;
     private final Thread reader;
     private final Thread watchdog;
     private final long replyTimeoutNanos;
@@ -50,6 +61,7 @@ final class NbdConnection implements Closeable {
         this.negotiated = requireNonNull(negotiated, "negotiated is null");
         this.slots = new Semaphore(maxInFlight);
         this.replyTimeoutNanos = replyTimeout.toNanos();
+        this.writer = Thread.ofVirtual().name("nbd-client-writer-" + transport.server()).start(this::writeRequests);
         this.reader = Thread.ofVirtual().name("nbd-client-" + transport.server()).start(this::readReplies);
         this.watchdog = Thread.ofVirtual().name("nbd-client-watchdog-" + transport.server()).start(this::watch);
     }
@@ -112,12 +124,39 @@ final class NbdConnection implements Closeable {
             request.fail(f);
             return request;
         }
-        try {
-            transport.write(new Request(request.flags, request.type, cookie, request.offset, request.length).encode());
-        } catch (IOException e) {
-            fail(new BlockDeviceException(BlockError.IO, "cannot send to NBD server " + server() + ": " + e.getMessage(), e));
-        }
+        outbox.add(new Request(request.flags, request.type, cookie, request.offset, request.length));
         return request;
+    }
+
+    /** Sends what callers queued, many headers per write; stops after DISC or on failure. */
+    private void writeRequests() {
+        List<Request> batch = new ArrayList<>(BATCH);
+        ByteBuffer out = ByteBuffer.allocate(BATCH * NbdConstants.REQUEST_HEADER_SIZE);
+        try {
+            while (true) {
+                batch.add(outbox.take());
+                outbox.drainTo(batch, BATCH - 1);
+                out.clear();
+                boolean disconnect = false;
+                for (Request r : batch) {
+                    r.encode(out);
+                    disconnect |= r.type() == NbdConstants.CMD_DISC;
+                }
+                batch.clear();
+                transport.write(out.flip());
+                if (disconnect) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            // close() or fail(): nothing more to send.
+        } catch (IOException e) {
+            fail(new BlockDeviceException(BlockError.IO, "cannot send to NBD server " + server() + ": " + describe(e), e));
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private void checkOpen() throws BlockDeviceException {
@@ -159,7 +198,7 @@ final class NbdConnection implements Closeable {
                     + e.getMessage(), e));
         } catch (IOException e) {
             fail(new BlockDeviceException(BlockError.IO, failure != null ? failure.getMessage()
-                    : "connection to NBD server " + server() + " lost: " + e.getMessage(), e));
+                    : "connection to NBD server " + server() + " lost: " + describe(e), e));
         } catch (RuntimeException e) {
             fail(new BlockDeviceException(BlockError.IO, "NBD client for " + server() + " failed: " + e, e));
         }
@@ -200,6 +239,9 @@ final class NbdConnection implements Closeable {
         } catch (IOException e) {
             log.debug("closing the connection to {}: {}", server(), e.getMessage());
         }
+        if (Thread.currentThread() != writer) {
+            writer.interrupt();
+        }
         for (Long cookie : pending.keySet()) {
             PendingRequest p = pending.get(cookie);
             if (p != null && release(cookie)) {
@@ -212,10 +254,12 @@ final class NbdConnection implements Closeable {
     @Override
     public void close() {
         if (failure == null) {
+            outbox.add(new Request(0, NbdConstants.CMD_DISC, cookies.incrementAndGet(), 0, 0));
             try {
-                transport.write(new Request(0, NbdConstants.CMD_DISC, cookies.incrementAndGet(), 0, 0).encode());
-            } catch (IOException e) {
-                log.debug("sending DISC to {}: {}", server(), e.getMessage());
+                // A server that has stopped reading must not hold up close().
+                writer.join(DISC_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
         fail(new BlockDeviceException(BlockError.IO, "the connection to NBD server " + server() + " is closed"));

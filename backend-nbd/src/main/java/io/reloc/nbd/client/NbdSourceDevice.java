@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,6 +124,9 @@ public final class NbdSourceDevice implements BlockDevice {
             if (timedOut.get()) {
                 throw new IOException("NBD server " + uri.server() + " did not finish the handshake within "
                         + handshakeTimeout.toSeconds() + " s; is it overloaded or limiting its connections?", e);
+            }
+            if (e instanceof ClosedByInterruptException) {
+                throw new IOException("interrupted while connecting to NBD server " + uri.server(), e);
             }
             throw e;
         } catch (InterruptedException e) {

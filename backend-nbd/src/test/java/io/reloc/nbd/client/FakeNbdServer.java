@@ -39,7 +39,7 @@ final class FakeNbdServer implements AutoCloseable {
     }
 
     /** The socket of one connection, with request decoding. */
-    static final class Wire {
+    final class Wire {
         final DataInputStream in;
         final DataOutputStream out;
 
@@ -57,7 +57,11 @@ final class FakeNbdServer implements AutoCloseable {
                 return null;
             }
             Request r = Request.decode(ByteBuffer.wrap(header));
-            return r.type() == CMD_DISC ? null : r;
+            if (r.type() == CMD_DISC) {
+                disconnects.incrementAndGet();
+                return null;
+            }
+            return r;
         }
 
         void send(ByteBuffer b) throws IOException {
@@ -77,6 +81,8 @@ final class FakeNbdServer implements AutoCloseable {
     List<String> exports = List.of("disk");
     Script script = wire -> { };
     final List<String> options = new CopyOnWriteArrayList<>();
+    /** NBD_CMD_DISC requests received. */
+    final java.util.concurrent.atomic.AtomicInteger disconnects = new java.util.concurrent.atomic.AtomicInteger();
 
     private ServerSocket socket;
     private final List<Socket> accepted = new CopyOnWriteArrayList<>();

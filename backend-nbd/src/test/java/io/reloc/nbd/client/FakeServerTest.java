@@ -342,6 +342,26 @@ class FakeServerTest {
     }
 
     @Test
+    void closeSaysGoodbyeWithDisc() throws Exception {
+        java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        server.script = wire -> {
+            try {
+                SIMPLE_READS.serve(wire);
+            } finally {
+                ended.countDown();
+            }
+        };
+        server.start();
+        BlockDevice d = open("disk");
+        d.read(0, ByteBuffer.allocate(10));
+        d.close();
+        d.close();
+        ended.await();
+        assertEquals(1, server.disconnects.get());
+        assertEquals(BlockError.IO, assertThrows(BlockDeviceException.class, () -> d.read(0, ByteBuffer.allocate(1))).error());
+    }
+
+    @Test
     void serverErrorChunksMapToDeviceErrors() throws Exception {
         server.script = wire -> {
             for (Request r; (r = wire.next()) != null; ) {

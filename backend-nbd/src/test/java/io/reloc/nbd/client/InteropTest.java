@@ -124,6 +124,20 @@ class InteropTest {
     }
 
     @Test
+    void nbdkitThatRefusesUnalignedAndLargeRequests() throws Exception {
+        Path file = dir.resolve("disk.img");
+        byte[] content = randomFile(file, 19, 4 << 20);
+        int port = ExternalServer.freePort();
+        closeLater(ExternalServer.nbdkit(port, dir.resolve("nbdkit.log"), "--filter=blocksize-policy", "file", file.toString(),
+                "blocksize-minimum=4096", "blocksize-preferred=4096", "blocksize-maximum=65536",
+                "blocksize-error-policy=error"));
+        NbdSourceDevice d = (NbdSourceDevice) open(port, "");
+        assertEquals(new io.reloc.api.BlockSizes(4096, 4096, 65536), d.blockSizes());
+        checkReads(d, content, System.nanoTime());
+        assertEquals(List.of(Extent.data(100)), d.extents(0, 100));
+    }
+
+    @Test
     void nbdkitMemory() throws Exception {
         int port = ExternalServer.freePort();
         closeLater(ExternalServer.nbdkit(port, dir.resolve("nbdkit.log"), "memory", "64M"));

@@ -186,6 +186,66 @@ class NbdClientTest {
     }
 
     @Test
+    void interruptingOneCallerLeavesTheSharedConnectionAlone() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("interruptingOneCallerLeavesTheSharedConnectionAlone seed " + seed);
+        byte[] content = random(new Random(seed), 4 << 20);
+        exports.add(new Export("disk", "", memory(content)));
+        serve();
+        BlockDevice d = open("disk");
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger interrupted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> victimFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread victim = Thread.ofPlatform().uncaughtExceptionHandler((t, e) -> victimFailure.set(e)).start(() -> {
+            Random random = new Random(seed);
+            while (!stop.get()) {
+                int length = 1 + random.nextInt(200_000);
+                long offset = random.nextLong(content.length - length + 1);
+                ByteBuffer b = ByteBuffer.allocate(length);
+                try {
+                    d.read(offset, b);
+                    assertArrayEquals(slice(content, offset, length), b.array(), "seed " + seed);
+                } catch (BlockDeviceException e) {
+                    assertEquals(BlockError.IO, e.error());
+                    assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+                    interrupted.incrementAndGet();
+                } catch (IOException e) {
+                    throw new AssertionError(e);
+                }
+                Thread.interrupted();
+            }
+        });
+        try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Random random = new Random(seed + 1 + t);
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 300; i++) {
+                        int length = 1 + random.nextInt(100_000);
+                        long offset = random.nextLong(content.length - length + 1);
+                        assertArrayEquals(slice(content, offset, length), read(d, offset, length), "seed " + seed);
+                        if (i % 3 == 0) {
+                            victim.interrupt();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            stop.set(true);
+            victim.join();
+        }
+        if (victimFailure.get() != null) {
+            throw new AssertionError("the interrupted reader failed", victimFailure.get());
+        }
+        System.out.println(interrupted.get() + " interrupted reads");
+        assertArrayEquals(slice(content, 5, 5000), read(d, 5, 5000));
+    }
+
+    @Test
     void extentsMatchTheFileStoreAfterWritesAndHoles(@TempDir Path dir) throws Exception {
         long size = 8 << 20;
         BlockDevice file = PLUGINS.stores().get("file").open(new StoreSpec(Optional.of(dir.resolve("disk.img")), OptionalLong.of(size), false));

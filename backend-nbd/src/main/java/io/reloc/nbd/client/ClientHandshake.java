@@ -29,6 +29,8 @@ import static io.reloc.nbd.protocol.NbdConstants.*;
 final class ClientHandshake {
     /** Option replies are short; a longer one means the stream is not what we think it is. */
     private static final long MAX_OPTION_REPLY = 1 << 20;
+    /** Larger payloads than this are never sent anyway; capping keeps sizes in an int. */
+    private static final long MAX_PAYLOAD_CAP = 1L << 30;
 
     private final NbdTransport transport;
     private final String exportName;
@@ -194,12 +196,29 @@ final class ClientHandshake {
         }
     }
 
+    /**
+     * The server's constraints as a {@link BlockSizes}. The minimum must be valid; a maximum
+     * beyond 1 GiB (up to 2^32 - 1, "no limit") is capped there, and a preferred size that does
+     * not fit between them is replaced by the nearest one that does.
+     */
     private BlockSizes blockSizes(InfoReply.BlockSize b) throws NbdProtocolException {
-        try {
-            return new BlockSizes(b.minimum(), b.preferred(), b.maximum());
-        } catch (IllegalArgumentException e) {
-            throw new NbdProtocolException("NBD server " + transport.server() + " sent impossible block sizes: " + e.getMessage());
+        int min = b.minimum();
+        if (min < 1 || min > 65536 || Integer.bitCount(min) != 1) {
+            throw new NbdProtocolException("NBD server " + transport.server() + " sent minimum block size "
+                    + Integer.toUnsignedString(min) + ", which is not a power of two up to 64 KiB");
         }
+        long max = Math.min(Integer.toUnsignedLong(b.maximum()), MAX_PAYLOAD_CAP);
+        max -= max % min;
+        if (max < min) {
+            throw new NbdProtocolException("NBD server " + transport.server() + " sent maximum payload "
+                    + Integer.toUnsignedString(b.maximum()) + ", below its minimum block size " + min);
+        }
+        long preferred = Integer.toUnsignedLong(b.preferred());
+        if (preferred < min || Long.bitCount(preferred) != 1) {
+            preferred = Math.max(min, 4096);
+        }
+        preferred = Math.min(preferred, Long.highestOneBit(max));
+        return new BlockSizes(min, (int) preferred, (int) max);
     }
 
     private long checkedSize(long size) throws NbdProtocolException {

@@ -362,6 +362,26 @@ class FakeServerTest {
     }
 
     @Test
+    void unlimitedMaximumPayloadAndOddPreferredSizeAreTamed() throws Exception {
+        server.blockSize = new InfoReply.BlockSize(512, 3000, 0xffffffff);
+        server.script = SIMPLE_READS;
+        server.start();
+        NbdSourceDevice d = (NbdSourceDevice) open("disk");
+        assertEquals(new io.reloc.api.BlockSizes(512, 4096, 1 << 30), d.blockSizes());
+        ByteBuffer dst = ByteBuffer.allocate(CONTENT.length - 1);
+        d.read(1, dst);
+        assertArrayEquals(Arrays.copyOfRange(CONTENT, 1, CONTENT.length), dst.array());
+    }
+
+    @Test
+    void impossibleMinimumBlockSizeIsAProtocolError() throws Exception {
+        server.blockSize = new InfoReply.BlockSize(3, 4096, 65536);
+        server.start();
+        IOException e = assertThrows(IOException.class, () -> open("disk"));
+        assertTrue(e.getMessage().contains("minimum block size 3"), e.getMessage());
+    }
+
+    @Test
     void serverErrorChunksMapToDeviceErrors() throws Exception {
         server.script = wire -> {
             for (Request r; (r = wire.next()) != null; ) {

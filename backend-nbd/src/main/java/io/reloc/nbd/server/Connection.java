@@ -81,6 +81,10 @@ final class Connection {
     private static final int LOGGED_REJECTIONS = 20;
     private long rejections;
 
+    /** Largest piece of a reply written at once; progress is recorded between pieces. */
+    private static final int WRITE_STEP = 1 << 20;
+    private volatile boolean writing;
+    private volatile long lastProgress;
     private volatile boolean stopping;
     private volatile boolean broken;
 
@@ -604,13 +608,35 @@ final class Connection {
             if (broken) {
                 return;
             }
-            ChannelIo.writeFully(channel, reply);
+            // In steps, so that a reply the client drains slowly still shows progress.
+            int end = reply.limit();
+            lastProgress = System.nanoTime();
+            writing = true;
+            while (reply.position() < end) {
+                reply.limit(Math.min(end, reply.position() + WRITE_STEP));
+                ChannelIo.writeFully(channel, reply);
+                lastProgress = System.nanoTime();
+            }
         } catch (IOException e) {
             broken = true;
             log.debug("{}: reply lost, closing: {}", peer, e.toString());
             closeChannel();
         } finally {
+            writing = false;
             writeLock.unlock();
+        }
+    }
+
+    /**
+     * Closes the connection if a reply has waited longer than {@code timeoutNanos} for the client
+     * to accept any of its bytes. Called periodically by the server.
+     */
+    void closeIfStalled(long now, long timeoutNanos) {
+        if (writing && now - lastProgress > timeoutNanos && !broken) {
+            log.warn("{}: the client has accepted no reply bytes for {} ms; closing the connection", peer,
+                    TimeUnit.NANOSECONDS.toMillis(now - lastProgress));
+            broken = true;
+            closeChannel();
         }
     }
 

@@ -89,11 +89,17 @@ public final class NbdServer implements FrontEnd {
             }
             server = s;
             timer = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "nbd-handshake-timer");
+                Thread t = new Thread(r, "nbd-timer");
                 t.setDaemon(true);
                 return t;
             });
             timer.setRemoveOnCancelPolicy(true);
+            long replyTimeout = config.replyTimeout().toNanos();
+            long period = Math.max(10, Math.min(1000, config.replyTimeout().toMillis() / 4));
+            timer.scheduleWithFixedDelay(() -> {
+                long now = System.nanoTime();
+                transmitting.forEach(c -> c.closeIfStalled(now, replyTimeout));
+            }, period, period, TimeUnit.MILLISECONDS);
             acceptor = Thread.ofVirtual().name("nbd-accept-" + localAddress().getPort()).start(this::acceptLoop);
             log.info("NBD server listening on {}", localAddress());
         }

@@ -16,7 +16,9 @@
  *       always holds.</li>
  *   <li>Option data above 64 KiB closes the connection.</li>
  *   <li>Memory: per connection at most 128 requests and 64 MiB of payload in flight, and 256 MiB over
- *       the whole server; when a limit is reached the server stops reading that connection.</li>
+ *       the whole server; when a limit is reached the server stops reading that connection. A client
+ *       that accepts no reply bytes for 60 s is disconnected, so that it cannot hold the shared budget
+ *       (and so stall every other client) forever.</li>
  * </ul>
  */
 package io.reloc.nbd.server;

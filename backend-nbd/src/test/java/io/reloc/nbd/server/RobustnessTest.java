@@ -266,6 +266,30 @@ class RobustnessTest {
         }
     }
 
+    @Test
+    void clientThatStopsReadingRepliesIsDroppedAndFreesTheSharedBudget() throws Exception {
+        start(NbdServerConfig.defaults().withTotalBytesInFlight(4 << 20).withReplyTimeout(Duration.ofMillis(500)));
+        try (NbdTestClient good = NbdTestClient.open(server.address(), "disk", true)) {
+            byte[] data = new byte[4096];
+            new Random(10).nextBytes(data);
+            assertEquals(0, good.write(0, data, CMD_FLAG_FUA));
+            NbdTestClient greedy = NbdTestClient.open(server.address(), "disk", false);
+            try {
+                // Far more reply bytes than the socket buffers hold, and never read.
+                for (int i = 0; i < 64; i++) {
+                    greedy.send(CMD_READ, 0, 0, MAX_PAYLOAD, null);
+                }
+                // Until the greedy client is dropped this may wait for the shared budget; then it works.
+                assertArrayEquals(data, good.read(0, 4096));
+                awaitConnections(1);
+            } finally {
+                greedy.close();
+            }
+            assertEquals(0, good.write(4096, data, 0));
+            assertArrayEquals(data, good.read(4096, 4096));
+        }
+    }
+
     private void awaitConnections(int n) throws InterruptedException {
         for (int i = 0; i < 1000 && server.server.connectionCount() > n; i++) {
             Thread.sleep(10);

@@ -67,6 +67,37 @@ public final class Chunks {
         }
     }
 
+    /**
+     * Reads the u64 offset that starts an OFFSET_DATA payload of {@code payloadLength} bytes and
+     * returns it; the data ({@code payloadLength - 8} bytes, at least one) follows on the wire.
+     */
+    public static long decodeDataOffset(ByteBuffer prefix, long payloadLength) throws NbdProtocolException {
+        if (payloadLength <= 8) {
+            throw new NbdProtocolException("OFFSET_DATA chunk of " + payloadLength + " bytes carries no data");
+        }
+        long offset = NbdStrings.getLong(prefix, "OFFSET_DATA chunk");
+        if (offset < 0) {
+            throw new NbdProtocolException("OFFSET_DATA chunk offset " + Long.toUnsignedString(offset) + " is too large");
+        }
+        return offset;
+    }
+
+    /** An OFFSET_HOLE chunk's payload: {@code size} bytes of zeroes at {@code offset}. */
+    public record Hole(long offset, long size) {}
+
+    public static Hole decodeHole(ByteBuffer payload) throws NbdProtocolException {
+        if (payload.remaining() != 12) {
+            throw new NbdProtocolException("OFFSET_HOLE payload of " + payload.remaining() + " bytes; expected 12");
+        }
+        long offset = payload.getLong();
+        long size = Integer.toUnsignedLong(payload.getInt());
+        if (offset < 0 || size == 0) {
+            throw new NbdProtocolException("OFFSET_HOLE chunk of " + size + " bytes at " + Long.toUnsignedString(offset)
+                    + " is malformed");
+        }
+        return new Hole(offset, size);
+    }
+
     /** An ERROR or ERROR_OFFSET chunk's payload. {@code offset} is -1 for ERROR. */
     public record Error(int errno, String message, long offset) {}
 

@@ -27,6 +27,21 @@ public final class Errno {
         };
     }
 
+    /**
+     * The device error a client reports for an errno from a server. Values this code does not
+     * know are failures of the source, hence IO.
+     */
+    public static BlockError toBlockError(int errno) {
+        return switch (errno) {
+            case EPERM -> BlockError.READ_ONLY;
+            case EINVAL, EOVERFLOW -> BlockError.INVALID;
+            case ENOSPC -> BlockError.NO_SPACE;
+            case ENOTSUP -> BlockError.NOT_SUPPORTED;
+            case ESHUTDOWN -> BlockError.SHUTDOWN;
+            default -> BlockError.IO;
+        };
+    }
+
     /** A readable name, for log lines and test messages. */
     public static String name(int errno) {
         return switch (errno) {

@@ -1,0 +1,315 @@
+package io.reloc.nbd.client;
+
+import io.reloc.api.BlockDevice;
+import io.reloc.api.BlockDeviceException;
+import io.reloc.api.BlockError;
+import io.reloc.api.BlockSizes;
+import io.reloc.api.Extent;
+import io.reloc.api.ZeroFlag;
+import io.reloc.nbd.protocol.NbdConstants;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A remote NBD export read as a read-only {@link BlockDevice}: reads are aligned to the server's
+ * minimum block size, split at its maximum payload and sent concurrently on one connection;
+ * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
+ * requests are spread over several connections. Thread safe.
+ */
+public final class NbdSourceDevice implements BlockDevice {
+    private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
+
+    /** Requests in flight on the connection; more callers wait. */
+    public static final int MAX_IN_FLIGHT = 64;
+    /** Largest read sent as one request even if the server allows more. */
+    static final int MAX_READ = 32 << 20;
+    /** Time a server has to finish the handshake. */
+    static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
+    /** Time the server may stay silent while requests wait before the connection counts as lost. */
+    public static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
+    /** Time an extra connection has to finish its handshake before the device makes do without it. */
+    static final Duration EXTRA_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final List<NbdConnection> connections;
+    private final AtomicInteger next = new AtomicInteger();
+    private final Negotiated negotiated;
+    private final int minimum;
+    private final int maxRead;
+
+    NbdSourceDevice(List<NbdConnection> connections) {
+        this.connections = List.copyOf(connections);
+        if (this.connections.isEmpty()) {
+            throw new IllegalArgumentException("no connections");
+        }
+        this.negotiated = this.connections.getFirst().negotiated();
+        this.minimum = negotiated.blockSizes().minimum();
+        int max = Math.min(negotiated.blockSizes().maximum(), MAX_READ);
+        this.maxRead = Math.max(minimum, max - max % minimum);
+    }
+
+    /**
+     * Connects and negotiates {@code uri}'s export. When the server offers CAN_MULTI_CONN, opens up
+     * to {@link NbdUri#connections()} connections and spreads requests over them round-robin; an
+     * extra connection that cannot be opened is done without.
+     *
+     * @throws IOException naming the server: refused, not NBD, unknown export (with the list), TLS
+     */
+    public static NbdSourceDevice open(NbdUri uri) throws IOException {
+        return open(uri, REPLY_TIMEOUT);
+    }
+
+    /** {@link #open(NbdUri)} with another reply timeout (tests). */
+    static NbdSourceDevice open(NbdUri uri, Duration replyTimeout) throws IOException {
+        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout);
+        List<NbdConnection> all = new ArrayList<>(List.of(first));
+        if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN)) {
+            while (all.size() < uri.connections()) {
+                try {
+                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout);
+                    if (!extra.negotiated().sameExportAs(first.negotiated())) {
+                        extra.close();
+                        log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
+                        break;
+                    }
+                    all.add(extra);
+                } catch (IOException e) {
+                    log.warn("NBD server {} offers several connections but refused connection {}: {}; using {}",
+                            uri.server(), all.size() + 1, e.getMessage(), all.size());
+                    break;
+                }
+            }
+        }
+        log.debug("NBD source {} open with {} connection(s)", uri.server(), all.size());
+        return new NbdSourceDevice(all);
+    }
+
+    private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout, Duration replyTimeout) throws IOException {
+        NbdTransport transport = NbdTransport.connect(uri);
+        AtomicBoolean timedOut = new AtomicBoolean();
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                Thread.sleep(handshakeTimeout);
+                timedOut.set(true);
+                transport.close();
+            } catch (InterruptedException | IOException e) {
+                // The handshake finished in time.
+            }
+        });
+        try {
+            Negotiated negotiated = ClientHandshake.negotiate(transport, uri.exportName());
+            watchdog.interrupt();
+            watchdog.join();
+            if (timedOut.get()) {
+                throw new IOException("timed out");
+            }
+            return new NbdConnection(transport, negotiated, MAX_IN_FLIGHT, replyTimeout);
+        } catch (IOException | RuntimeException e) {
+            watchdog.interrupt();
+            transport.close();
+            if (timedOut.get()) {
+                throw new IOException("NBD server " + uri.server() + " did not finish the handshake within "
+                        + handshakeTimeout.toSeconds() + " s; is it overloaded or limiting its connections?", e);
+            }
+            if (e instanceof ClosedByInterruptException) {
+                throw new IOException("interrupted while connecting to NBD server " + uri.server(), e);
+            }
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            transport.close();
+            throw new IOException("interrupted while connecting to NBD server " + uri.server(), e);
+        }
+    }
+
+    /** Connections in use (1 unless the server offers CAN_MULTI_CONN). */
+    public int connectionCount() {
+        return connections.size();
+    }
+
+    private NbdConnection connection() {
+        return connections.get(Math.floorMod(next.getAndIncrement(), connections.size()));
+    }
+
+    public Negotiated negotiated() {
+        return negotiated;
+    }
+
+    @Override
+    public long size() {
+        return negotiated.size();
+    }
+
+    @Override
+    public BlockSizes blockSizes() {
+        return negotiated.blockSizes();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return true;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        int length = dst.remaining();
+        checkRange(offset, length);
+        if (length == 0) {
+            return;
+        }
+        long start = offset - offset % minimum;
+        long end = Math.min(size(), alignUp(offset + length));
+        if (start == offset && end == offset + length) {
+            readAligned(offset, dst.slice());
+        } else {
+            // The server may refuse unaligned requests: read the aligned cover and copy out.
+            ByteBuffer cover = ByteBuffer.allocate((int) (end - start));
+            readAligned(start, cover);
+            dst.slice().put(cover.slice((int) (offset - start), length));
+        }
+        dst.position(dst.limit());
+    }
+
+    private void readAligned(long offset, ByteBuffer dst) throws IOException {
+        List<PendingRead> reads = new ArrayList<>();
+        IOException failure = null;
+        for (int at = 0; at < dst.limit() && failure == null; at += maxRead) {
+            int n = Math.min(maxRead, dst.limit() - at);
+            try {
+                reads.add(connection().submit(new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies())));
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        // Wait for every piece even after a failure: the reader writes into dst until they finish.
+        for (PendingRead r : reads) {
+            IOException e = await(r.done(), r);
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static IOException await(CompletableFuture<Void> done, PendingRead read) {
+        try {
+            done.get();
+            return null;
+        } catch (InterruptedException e) {
+            read.abandon();
+            Thread.currentThread().interrupt();
+            return new BlockDeviceException(BlockError.IO, "interrupted while waiting for " + read.what(), e);
+        } catch (ExecutionException e) {
+            return asIo(e.getCause());
+        }
+    }
+
+    private static IOException asIo(Throwable cause) {
+        if (cause instanceof BlockDeviceException b) {
+            // A fresh exception, so the caller's stack shows where it waited.
+            return new BlockDeviceException(b.error(), b.getMessage(), b);
+        }
+        return new BlockDeviceException(BlockError.IO, String.valueOf(cause.getMessage()), cause);
+    }
+
+    @Override
+    public List<Extent> extents(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        if (length == 0) {
+            throw new BlockDeviceException(BlockError.INVALID, "extents of an empty range at " + offset);
+        }
+        if (!negotiated.blockStatus()) {
+            return List.of(Extent.data(length));
+        }
+        if (offset % minimum != 0) {
+            return List.of(Extent.data(Math.min(length, alignUp(offset) - offset)));
+        }
+        long limit = 0xFFFF_FFFFL - 0xFFFF_FFFFL % minimum;
+        long asked = Math.min(limit, Math.min(size(), alignUp(offset + length)) - offset);
+        NbdConnection connection = connection();
+        PendingBlockStatus status = connection.submit(
+                new PendingBlockStatus(offset, asked, connection.negotiated().allocationContext()));
+        try {
+            status.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlockDeviceException(BlockError.IO, "interrupted while waiting for " + status.what(), e);
+        } catch (ExecutionException e) {
+            throw asIo(e.getCause());
+        }
+        List<Extent> extents = status.extents();
+        long total = 0;
+        List<Extent> clipped = new ArrayList<>(extents.size());
+        for (Extent e : extents) {
+            long n = Math.min(e.length(), length - total);
+            if (n <= 0) {
+                break;
+            }
+            clipped.add(new Extent(n, e.hole(), e.zero()));
+            total += n;
+        }
+        return List.copyOf(clipped);
+    }
+
+    private void checkRange(long offset, long length) throws BlockDeviceException {
+        if (offset < 0 || length < 0 || offset > size() - length) {
+            throw new BlockDeviceException(BlockError.INVALID, "range of " + length + " bytes at " + offset
+                    + " is outside the source's " + size() + " bytes");
+        }
+    }
+
+    private long alignUp(long x) {
+        long r = x % minimum;
+        return r == 0 ? x : x + minimum - r;
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        throw readOnly();
+    }
+
+    /** Nothing to persist: the source is never written. */
+    @Override
+    public void flush() {}
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws IOException {
+        throw readOnly();
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
+        throw readOnly();
+    }
+
+    private static BlockDeviceException readOnly() {
+        return new BlockDeviceException(BlockError.READ_ONLY, "a relocation never writes its source");
+    }
+
+    /** Sends NBD_CMD_DISC and closes; pending reads fail with IO. Idempotent. */
+    @Override
+    public void close() {
+        connections.forEach(NbdConnection::close);
+    }
+
+    @Override
+    public String toString() {
+        return "NBD export '" + negotiated.exportName() + "' on " + connections.getFirst().server();
+    }
+}

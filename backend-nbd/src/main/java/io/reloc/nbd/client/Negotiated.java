@@ -1,0 +1,41 @@
+package io.reloc.nbd.client;
+
+import io.reloc.api.BlockSizes;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What the handshake agreed on for one connection.
+ *
+ * @param exportName the export, as asked for
+ * @param size export size in bytes
+ * @param transmissionFlags the server's NBD transmission flags
+ * @param structuredReplies whether replies may be structured chunks
+ * @param allocationContext id of {@code base:allocation}, or -1 when block status is unavailable
+ * @param blockSizes the server's constraints (defaults when it sent none)
+ */
+public record Negotiated(String exportName, long size, int transmissionFlags, boolean structuredReplies,
+                         long allocationContext, BlockSizes blockSizes) {
+    public Negotiated {
+        requireNonNull(exportName, "exportName is null");
+        requireNonNull(blockSizes, "blockSizes is null");
+    }
+
+    public boolean hasFlag(int flag) {
+        return (transmissionFlags & flag) == flag;
+    }
+
+    /**
+     * Whether another connection sees the same export the same way, so that requests may go to
+     * either; context ids may differ, as each connection negotiates its own.
+     */
+    public boolean sameExportAs(Negotiated other) {
+        return exportName.equals(other.exportName) && size == other.size && transmissionFlags == other.transmissionFlags
+                && structuredReplies == other.structuredReplies && blockStatus() == other.blockStatus()
+                && blockSizes.equals(other.blockSizes);
+    }
+
+    public boolean blockStatus() {
+        return allocationContext >= 0;
+    }
+}

@@ -1,0 +1,114 @@
+package io.reloc.nbd.client;
+
+import io.reloc.nbd.protocol.ChunkHeader;
+import io.reloc.nbd.protocol.Chunks;
+import io.reloc.nbd.protocol.NbdConstants;
+import io.reloc.nbd.protocol.NbdProtocolException;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A READ in flight. Data goes straight into the caller's buffer, and only from chunks that lie in
+ * the requested range and overlap no earlier chunk; a reply that leaves part of the range
+ * uncovered is a protocol error, so a read never returns bytes the server did not send.
+ *
+ * <p>If the caller stops waiting (interrupted), {@link #abandon()} makes the reader discard the
+ * rest instead of writing into a buffer that is no longer the caller's.
+ */
+final class PendingRead extends PendingRequest {
+    private final ByteBuffer dst;
+    private final boolean structured;
+    /** Start to end of every range received so far. */
+    private final TreeMap<Long, Long> covered = new TreeMap<>();
+    private long coveredBytes;
+    private boolean abandoned;
+
+    /** @param dst exactly {@code length} bytes, position 0 */
+    PendingRead(long offset, ByteBuffer dst, boolean structured) {
+        super(NbdConstants.CMD_READ, 0, offset, dst.remaining());
+        this.dst = dst;
+        this.structured = structured;
+    }
+
+    synchronized void abandon() {
+        abandoned = true;
+    }
+
+    @Override
+    void onSimple(int errno, NbdTransport transport) throws IOException {
+        if (errno != 0) {
+            serverError(errno, "");
+            return;
+        }
+        cover(offset, length);
+        fill(0, (int) length, transport);
+    }
+
+    @Override
+    void onChunk(ChunkHeader header, NbdTransport transport) throws IOException {
+        if (!structured) {
+            throw new NbdProtocolException("structured reply chunk without structured replies negotiated");
+        }
+        switch (header.type()) {
+            case NbdConstants.CHUNK_OFFSET_DATA -> {
+                long at = Chunks.decodeDataOffset(transport.read(8, "an OFFSET_DATA chunk"), header.length());
+                long n = header.length() - 8;
+                cover(at, n);
+                fill((int) (at - offset), (int) n, transport);
+            }
+            case NbdConstants.CHUNK_OFFSET_HOLE -> {
+                Chunks.Hole hole = Chunks.decodeHole(payload(header, transport));
+                cover(hole.offset(), hole.size());
+                zero((int) (hole.offset() - offset), (int) hole.size());
+            }
+            case NbdConstants.CHUNK_NONE -> {
+                if (header.length() != 0 || !header.done()) {
+                    throw new NbdProtocolException("NONE chunk with " + header.length() + " bytes or without DONE");
+                }
+            }
+            default -> {
+                if (!onErrorChunk(header, transport)) {
+                    throw unexpected(header);
+                }
+            }
+        }
+    }
+
+    @Override
+    void finish() throws NbdProtocolException {
+        if (!failed() && coveredBytes != length) {
+            throw new NbdProtocolException("reply to " + what() + " covered only " + coveredBytes + " bytes");
+        }
+    }
+
+    private void cover(long at, long n) throws NbdProtocolException {
+        long end = at + n;
+        if (at < offset || n > length || end > offset + length) {
+            throw new NbdProtocolException("chunk of " + n + " bytes at " + at + " lies outside " + what());
+        }
+        Map.Entry<Long, Long> before = covered.floorEntry(at);
+        Map.Entry<Long, Long> after = covered.ceilingEntry(at);
+        if ((before != null && before.getValue() > at) || (after != null && after.getKey() < end)) {
+            throw new NbdProtocolException("chunk of " + n + " bytes at " + at + " overlaps an earlier chunk of " + what());
+        }
+        covered.put(at, end);
+        coveredBytes += n;
+    }
+
+    private synchronized void fill(int index, int n, NbdTransport transport) throws IOException {
+        if (abandoned) {
+            transport.skip(n, "read data");
+            return;
+        }
+        transport.readFully(dst.slice(index, n), "read data");
+    }
+
+    private synchronized void zero(int index, int n) {
+        if (!abandoned) {
+            dst.put(index, new byte[n]);
+        }
+    }
+}

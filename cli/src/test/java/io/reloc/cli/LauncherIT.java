@@ -117,7 +117,8 @@ class LauncherIT {
         try (RelocProcess p = RelocProcess.start("demo", "--size", "8M", "--dir", demoDir.toString(), "--listen", "127.0.0.1:0",
                 "--duration", "600")) {
             String uri = p.awaitOut("^\\s+(nbd://\\S+/demo)\\s*$");
-            assertTrue(p.out().contains("nbdinfo --map " + uri), p.out());
+            // The client commands follow the URI; wait for them rather than race the output.
+            p.awaitOut("nbdinfo --map " + java.util.regex.Pattern.quote(uri));
             exec("qemu-img", "compare", "-U", "-f", "raw", "-F", "raw", demoDir.resolve("demo.img").toString(), uri);
             p.terminate();
             assertEquals(0, p.waitFor(), p.err());

@@ -343,6 +343,8 @@ class TransmissionTest {
         try (NbdTestClient c = open(true)) {
             c.write(8192, pattern(512, 7), 0);
             long cookie = c.send(CMD_READ, 0, 8192, 512, null);
+            // Close only once the read is in flight at the device, or it may never have been read.
+            assertTrue(disk.held.await(10, java.util.concurrent.TimeUnit.SECONDS));
             Thread closer = Thread.ofVirtual().start(() -> {
                 try {
                     server.close();

@@ -34,6 +34,8 @@ public final class FakeDevice implements BlockDevice {
     /** Reads starting at {@link #heldOffset} wait for this latch. */
     public volatile CountDownLatch hold;
     public volatile long heldOffset = -1;
+    /** Counted down when a read of {@code heldOffset} has reached the device and waits. */
+    public final CountDownLatch held = new CountDownLatch(1);
 
     public FakeDevice(long size, boolean readOnly) {
         this.store = new MemoryBlockStore(size, readOnly);
@@ -59,6 +61,7 @@ public final class FakeDevice implements BlockDevice {
         check();
         CountDownLatch h = hold;
         if (h != null && offset == heldOffset) {
+            held.countDown();
             try {
                 h.await();
             } catch (InterruptedException e) {

@@ -113,6 +113,9 @@ public final class WanLink implements Closeable {
                     closeQuietly(client);
                     continue;
                 }
+                // Tracked from the moment it is accepted, so a cut that comes before the relay
+                // has reached the target still resets it.
+                sockets.add(client);
                 Thread.ofVirtual().start(() -> connect(client));
             } catch (IOException e) {
                 if (!closed) {
@@ -130,12 +133,19 @@ public final class WanLink implements Closeable {
             remote.connect(target, 10_000);
         } catch (IOException e) {
             log.warn("cannot reach {}: {}", target, e.getMessage());
+            sockets.remove(client);
             closeQuietly(client);
             closeQuietly(remote);
             return;
         }
-        sockets.add(client);
         sockets.add(remote);
+        if (cut || client.isClosed()) {
+            sockets.remove(client);
+            sockets.remove(remote);
+            closeQuietly(client);
+            closeQuietly(remote);
+            return;
+        }
         Runnable end = () -> {
             // Half-close so the far side sees EOF after the data in flight, then tidy up.
             try {

@@ -31,12 +31,19 @@ public final class Plugins {
     private final Named<TransferCodec> codecs;
     private final Named<SourceConnector> sourceConnectors;
 
+    /** What each contributed interface is called in messages. */
+    private static final Map<Class<?>, String> KINDS = Map.of(
+            FrontEndFactory.class, "front end",
+            BlockStoreFactory.class, "store",
+            TransferCodec.class, "codec",
+            SourceConnector.class, "source scheme");
+
     private Plugins(List<String> pluginNames, Injector injector) {
         this.pluginNames = List.copyOf(pluginNames);
-        this.frontEnds = named(injector, "front end", FrontEndFactory.class);
-        this.stores = named(injector, "store", BlockStoreFactory.class);
-        this.codecs = named(injector, "codec", TransferCodec.class);
-        this.sourceConnectors = named(injector, "source scheme", SourceConnector.class);
+        this.frontEnds = named(injector, FrontEndFactory.class);
+        this.stores = named(injector, BlockStoreFactory.class);
+        this.codecs = named(injector, TransferCodec.class);
+        this.sourceConnectors = named(injector, SourceConnector.class);
     }
 
     /** Loads every plugin on the class path of this class's loader. */
@@ -63,6 +70,11 @@ public final class Plugins {
         try {
             return new Plugins(names, Guice.createInjector(Stage.PRODUCTION, modules));
         } catch (CreationException e) {
+            // Guice's "Duplicate key found in Map" names neither plugin; find them.
+            List<String> duplicates = DuplicateNames.find(plugins, KINDS);
+            if (!duplicates.isEmpty()) {
+                throw new PluginException("cannot load plugins: " + String.join("; ", duplicates), e);
+            }
             String why = e.getErrorMessages().stream().map(Message::getMessage).collect(Collectors.joining("; "));
             throw new PluginException("cannot load plugins " + names + ": " + why, e);
         }
@@ -90,8 +102,8 @@ public final class Plugins {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> Named<T> named(Injector injector, String kind, Class<T> type) {
+    private static <T> Named<T> named(Injector injector, Class<T> type) {
         Key<Map<String, T>> key = (Key<Map<String, T>>) Key.get(TypeLiteral.get(Types.mapOf(String.class, type)));
-        return new Named<>(kind, injector.getInstance(key));
+        return new Named<>(KINDS.get(type), injector.getInstance(key));
     }
 }

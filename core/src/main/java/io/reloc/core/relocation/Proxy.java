@@ -1,0 +1,188 @@
+package io.reloc.core.relocation;
+
+import io.reloc.api.BlockDevice;
+import io.reloc.api.SourceConnector;
+import io.reloc.api.StoreSpec;
+import io.reloc.core.plugin.Plugins;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A relocating proxy assembled from its parts: the source (through a {@link ReconnectingSource}),
+ * the cache file, the map, the engine and the background copier. What {@code reloc proxy} runs
+ * and the control plane drives. Thread safe.
+ */
+public final class Proxy implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(Proxy.class);
+
+    private final Plugins plugins;
+    private final ReconnectingSource source;
+    private final RelocatingDevice device;
+    private final BackgroundCopier copier;
+
+    private Proxy(Plugins plugins, ReconnectingSource source, RelocatingDevice device, BackgroundCopier copier) {
+        this.plugins = plugins;
+        this.source = source;
+        this.device = device;
+        this.copier = copier;
+    }
+
+    /**
+     * Connects to the source, opens or resumes the cache and map, and starts background copy
+     * (which waits for activation).
+     *
+     * @throws IOException with a one-line reason: source unreachable, cache of the wrong size, a
+     *     map that belongs to another relocation
+     */
+    public static Proxy start(ProxyConfig config, Plugins plugins) throws IOException {
+        requireNonNull(config, "config is null");
+        Path cachePath = config.cache();
+        MapFile mapFile = new MapFile(config.map());
+        boolean mapExists = Files.exists(config.map());
+        if (!Files.exists(cachePath) && mapExists) {
+            throw new IOException("map " + config.map() + " exists but its cache " + cachePath
+                    + " does not; remove the map to start afresh");
+        }
+        if (mapExists) {
+            // A completed relocation needs no source: it must restart even when the source is gone.
+            BlockDevice cache = openCache(plugins, cachePath, OptionalLong.empty());
+            var completed = closeOnFailure(cache, () -> RelocatingDevice.openCompleted(cache, mapFile, CacheId.read(cachePath).orElse("")));
+            if (completed.isPresent()) {
+                log.info("relocation of {} is complete; serving the local copy", config.source());
+                return new Proxy(plugins, null, completed.get(), null);
+            }
+            cache.close();
+        }
+        ReconnectingSource source = connect(plugins, config.source(), config);
+        try {
+            if (Files.exists(cachePath) && Files.size(cachePath) != source.size()) {
+                throw new IOException("cache " + cachePath + " has " + Files.size(cachePath) + " bytes but the source has "
+                        + source.size() + "; use another cache file or remove this one");
+            }
+            BlockDevice cache = openCache(plugins, cachePath, OptionalLong.of(source.size()));
+            String cacheId = mapExists ? CacheId.read(cachePath).orElse("") : CacheId.assign(cachePath);
+            RelocatingDevice device = closeOnFailure(cache, () -> RelocatingDevice.open(cache, source, mapFile,
+                    config.blockSize(), identity(config.source()), cacheId, config.activate()));
+            BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()));
+            copier.start();
+            RelocationStatus status = device.status();
+            log.info("relocation of {} ({} blocks of {} bytes): {}, {} of {} blocks present",
+                    config.source(), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(Locale.ROOT),
+                    status.presentBlocks(), status.blockCount());
+            return new Proxy(plugins, source, device, copier);
+        } catch (IOException | RuntimeException e) {
+            source.close();
+            throw e;
+        }
+    }
+
+    private static BlockDevice openCache(Plugins plugins, Path path, OptionalLong size) throws IOException {
+        return plugins.stores().get("file").open(new StoreSpec(Optional.of(path), size, false));
+    }
+
+    @FunctionalInterface
+    private interface Opening<T> {
+        T open() throws IOException;
+    }
+
+    private static <T> T closeOnFailure(BlockDevice cache, Opening<T> opening) throws IOException {
+        try {
+            return opening.open();
+        } catch (IOException | RuntimeException e) {
+            cache.close();
+            throw e;
+        }
+    }
+
+    /**
+     * What ties a map to its source: the scheme and the export's path, not the host, so that a
+     * source that moved (same export, new address) still matches.
+     */
+    static String identity(URI source) {
+        return source.getScheme() + ":" + (source.getPath() == null ? source.getSchemeSpecificPart() : source.getPath());
+    }
+
+    private static ReconnectingSource connect(Plugins plugins, URI uri, ProxyConfig config) throws IOException {
+        if (uri.getScheme() == null) {
+            throw new IOException("source '" + uri + "' has no scheme; use nbd://HOST:PORT/EXPORT or file:/PATH");
+        }
+        SourceConnector connector = plugins.sourceConnectors().get(uri.getScheme());
+        return new ReconnectingSource(() -> connector.open(uri), uri.toString(), config.hold());
+    }
+
+    /** The device to export. */
+    public RelocatingDevice device() {
+        return device;
+    }
+
+    public ProxyStatus status() {
+        RelocationStatus relocation = device.status();
+        boolean detached = relocation.state() == RelocationState.COMPLETE;
+        return new ProxyStatus(relocation, detached ? "" : source.description(), !detached && source.isConnected(),
+                copier != null && copier.isPaused(), copier == null ? 0 : copier.limiter().rate());
+    }
+
+    public void activate() throws IOException {
+        device.activate(ActivationTrigger.CONTROL);
+    }
+
+    public void pause() {
+        if (copier != null) {
+            copier.pause();
+        }
+    }
+
+    public void resume() {
+        if (copier != null) {
+            copier.resume();
+        }
+    }
+
+    public void setRate(long bytesPerSecond) {
+        if (copier != null) {
+            copier.limiter().setRate(bytesPerSecond);
+        }
+    }
+
+    /** Points the relocation at the source's new address; the export must be the same disk. */
+    public void redirect(URI newSource) throws IOException {
+        if (source == null || device.state() == RelocationState.COMPLETE) {
+            throw new IOException("the relocation is complete and no longer uses a source");
+        }
+        if (!identity(newSource).equals(identity(URI.create(source.description())))) {
+            throw new IOException("'" + newSource + "' names another export than '" + source.description() + "'");
+        }
+        SourceConnector connector = plugins.sourceConnectors().get(newSource.getScheme());
+        try (BlockDevice probe = connector.open(newSource)) {
+            if (probe.size() != device.size()) {
+                throw new IOException("'" + newSource + "' has " + probe.size() + " bytes, the relocated disk " + device.size());
+            }
+        }
+        source.redirect(() -> connector.open(newSource), newSource.toString());
+    }
+
+    /** Stops background copy, persists the map and closes cache and source. */
+    @Override
+    public void close() throws IOException {
+        try {
+            if (copier != null) {
+                copier.close();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        device.close();
+    }
+}

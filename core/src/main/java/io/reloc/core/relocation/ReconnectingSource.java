@@ -1,0 +1,234 @@
+package io.reloc.core.relocation;
+
+import io.reloc.api.BlockDevice;
+import io.reloc.api.BlockDeviceException;
+import io.reloc.api.BlockError;
+import io.reloc.api.Extent;
+import io.reloc.api.ZeroFlag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A relocation source that survives outages: when a read fails for a reason other than a bad
+ * request, the connection is dropped and reopened with exponential back-off, and the read is
+ * retried. A read gives up with {@link BlockError#IO} only when the source has stayed unreachable
+ * for the hold timeout, so a client sees either the right bytes or EIO, never wrong data.
+ * {@link #redirect} points it at a new address (the source moved). Thread safe; read-only.
+ */
+public final class ReconnectingSource implements BlockDevice {
+    private static final Logger log = LoggerFactory.getLogger(ReconnectingSource.class);
+    private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    /** Opens one connection to the source. */
+    @FunctionalInterface
+    public interface Opener {
+        BlockDevice open() throws IOException;
+    }
+
+    private final long size;
+    private final long holdNanos;
+    private final Object lock = new Object();
+    private Opener opener;
+    private String description;
+    private BlockDevice connection;
+    private long backoffNanos = MIN_BACKOFF_NANOS;
+    private long nextAttemptNanos;
+    private boolean closed;
+
+    /**
+     * Opens the first connection now, so a wrong address fails at start with the connector's
+     * message rather than on the first client read.
+     */
+    public ReconnectingSource(Opener opener, String description, Duration hold) throws IOException {
+        this.opener = requireNonNull(opener, "opener is null");
+        this.description = requireNonNull(description, "description is null");
+        this.holdNanos = hold.toNanos();
+        this.connection = opener.open();
+        this.size = connection.size();
+    }
+
+    /** Uses a new address from now on; reads in progress retry there. */
+    public void redirect(Opener newOpener, String newDescription) {
+        synchronized (lock) {
+            opener = requireNonNull(newOpener, "newOpener is null");
+            description = requireNonNull(newDescription, "newDescription is null");
+            dropLocked(connection);
+            backoffNanos = MIN_BACKOFF_NANOS;
+            nextAttemptNanos = 0;
+            lock.notifyAll();
+        }
+        log.info("source redirected to {}", newDescription);
+    }
+
+    public String description() {
+        synchronized (lock) {
+            return description;
+        }
+    }
+
+    /** Whether a connection is open right now (for the status). */
+    public boolean isConnected() {
+        synchronized (lock) {
+            return connection != null;
+        }
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return true;
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        int position = dst.position();
+        retrying("read of " + dst.remaining() + " bytes at " + offset, source -> {
+            dst.position(position);
+            source.read(offset, dst);
+            return null;
+        });
+    }
+
+    @Override
+    public List<Extent> extents(long offset, long length) throws IOException {
+        return retrying("allocation status at " + offset, source -> source.extents(offset, length));
+    }
+
+    @FunctionalInterface
+    private interface SourceCall<T> {
+        T call(BlockDevice source) throws IOException;
+    }
+
+    private <T> T retrying(String what, SourceCall<T> call) throws IOException {
+        long deadline = System.nanoTime() + holdNanos;
+        IOException last = null;
+        while (true) {
+            BlockDevice source = connection(deadline);
+            if (source == null) {
+                throw new BlockDeviceException(BlockError.IO, what + " failed: source " + description()
+                        + " unreachable for " + TimeUnit.NANOSECONDS.toSeconds(holdNanos) + " s"
+                        + (last == null ? "" : " (" + last.getMessage() + ")"), last);
+            }
+            try {
+                return call.call(source);
+            } catch (BlockDeviceException e) {
+                if (e.error() == BlockError.INVALID) {
+                    throw e;
+                }
+                last = e;
+                broken(source, e);
+            } catch (IOException e) {
+                last = e;
+                broken(source, e);
+            }
+        }
+    }
+
+    /** The open connection, reconnecting as needed; null once the deadline passes. */
+    private BlockDevice connection(long deadline) throws IOException {
+        synchronized (lock) {
+            while (true) {
+                if (closed) {
+                    throw new BlockDeviceException(BlockError.SHUTDOWN, "the source connection is closed");
+                }
+                if (connection != null) {
+                    return connection;
+                }
+                long now = System.nanoTime();
+                if (now >= nextAttemptNanos) {
+                    try {
+                        BlockDevice fresh = opener.open();
+                        if (fresh.size() != size) {
+                            fresh.close();
+                            throw new IOException("source " + description + " now has " + fresh.size() + " bytes, not " + size);
+                        }
+                        connection = fresh;
+                        backoffNanos = MIN_BACKOFF_NANOS;
+                        log.info("source {} reconnected", description);
+                        return fresh;
+                    } catch (IOException e) {
+                        log.warn("cannot reach source {}: {}; retrying in {} ms", description, e.getMessage(),
+                                TimeUnit.NANOSECONDS.toMillis(backoffNanos));
+                        nextAttemptNanos = now + backoffNanos;
+                        backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF_NANOS);
+                    }
+                }
+                long wait = Math.min(nextAttemptNanos, deadline) - System.nanoTime();
+                if (System.nanoTime() >= deadline) {
+                    return null;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lock, Math.max(wait, 1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BlockDeviceException(BlockError.IO, "interrupted while waiting for the source", e);
+                }
+            }
+        }
+    }
+
+    private void broken(BlockDevice source, IOException cause) {
+        synchronized (lock) {
+            if (connection == source) {
+                log.warn("source {} failed: {}; reconnecting", description, cause.getMessage());
+                dropLocked(source);
+            }
+        }
+    }
+
+    private void dropLocked(BlockDevice source) {
+        if (connection == source && source != null) {
+            connection = null;
+            try {
+                source.close();
+            } catch (IOException e) {
+                log.debug("closing a broken source connection: {}", e.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        throw readOnly();
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws IOException {
+        throw readOnly();
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
+        throw readOnly();
+    }
+
+    private static BlockDeviceException readOnly() {
+        return new BlockDeviceException(BlockError.READ_ONLY, "a relocation never writes its source");
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+            dropLocked(connection);
+            lock.notifyAll();
+        }
+    }
+}

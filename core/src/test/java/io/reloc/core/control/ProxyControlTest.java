@@ -1,0 +1,107 @@
+package io.reloc.core.control;
+
+import io.reloc.core.plugin.Plugins;
+import io.reloc.core.relocation.Proxy;
+import io.reloc.core.relocation.ProxyConfig;
+import io.reloc.core.relocation.RelocationState;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A whole local relocation (file: source) driven through the control plane, then resumed. */
+class ProxyControlTest {
+    private static final int SIZE = 4 << 20;
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private ProxyConfig config(Path source, Path cache) {
+        return new ProxyConfig(source.toUri(), cache, ProxyConfig.defaultMap(cache), 64 * 1024, false,
+                Duration.ofSeconds(5), 0);
+    }
+
+    private String call(ControlServer control, String method, String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + control.address().getPort() + path);
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri);
+        request = method.equals("GET") ? request.GET() : request.POST(HttpRequest.BodyPublishers.noBody());
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void standbyThenActivateThenCompleteThenResumeWithoutTheSource() throws Exception {
+        byte[] content = new byte[SIZE];
+        new Random(11).nextBytes(content);
+        Arrays.fill(content, SIZE / 2, SIZE / 2 + (1 << 20), (byte) 0);
+        Path source = dir.resolve("source.img");
+        Files.write(source, content);
+        Path cache = dir.resolve("cache.img");
+
+        try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
+             ControlServer control = ControlServer.start(new InetSocketAddress("127.0.0.1", 0), proxy)) {
+            assertTrue(call(control, "GET", "/status").contains("\"state\":\"standby\""));
+            ByteBuffer first = ByteBuffer.allocate(4096);
+            proxy.device().read(0, first);
+            assertArrayEquals(Arrays.copyOf(content, 4096), first.array());
+            assertEquals(0, proxy.status().relocation().presentBlocks(), "standby must not keep what it reads");
+
+            assertTrue(call(control, "POST", "/pause").contains("\"paused\":true"));
+            String activated = call(control, "POST", "/activate");
+            assertTrue(activated.contains("\"state\":\"active\"") && activated.contains("\"activatedBy\":\"control\""), activated);
+            assertTrue(call(control, "POST", "/rate?bytes-per-second=0").contains("\"rateBytesPerSecond\":0"));
+            assertTrue(call(control, "POST", "/rate").contains("missing parameter"));
+            call(control, "POST", "/resume");
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (proxy.status().relocation().state() != RelocationState.COMPLETE && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            String status = call(control, "GET", "/status");
+            assertTrue(status.contains("\"state\":\"complete\"") && status.contains("\"source\":\"\""), status);
+        }
+        assertArrayEquals(content, Files.readAllBytes(cache), "the cache must hold the whole source");
+
+        Files.delete(source); // a completed relocation no longer needs it
+        try (Proxy resumed = Proxy.start(config(source, cache), Plugins.load())) {
+            assertEquals(RelocationState.COMPLETE, resumed.status().relocation().state());
+            ByteBuffer all = ByteBuffer.allocate(SIZE);
+            resumed.device().read(0, all);
+            assertArrayEquals(content, all.array());
+        }
+    }
+
+    @Test
+    void aCacheOfAnotherSizeOrAForeignMapIsRefused() throws Exception {
+        Path source = dir.resolve("source.img");
+        Files.write(source, new byte[SIZE]);
+        Path cache = dir.resolve("cache.img");
+        Files.write(cache, new byte[SIZE / 2]);
+        String size = assertThrows(IOException.class, () -> Proxy.start(config(source, cache), Plugins.load())).getMessage();
+        assertTrue(size.contains("has " + SIZE / 2 + " bytes but the source has " + SIZE), size);
+
+        Files.delete(cache);
+        Proxy.start(config(source, cache), Plugins.load()).close();
+        Files.delete(cache);
+        Files.write(cache, new byte[SIZE]); // a different file where the cache was
+        String replaced = assertThrows(IOException.class, () -> Proxy.start(config(source, cache), Plugins.load())).getMessage();
+        assertTrue(replaced.contains("another cache file"), replaced);
+    }
+}

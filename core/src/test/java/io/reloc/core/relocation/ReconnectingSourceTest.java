@@ -1,0 +1,97 @@
+package io.reloc.core.relocation;
+
+import io.reloc.api.BlockDeviceException;
+import io.reloc.api.BlockError;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReconnectingSourceTest {
+    private final byte[] content = new byte[8192];
+    private final TestSource backing;
+    private volatile boolean reachable = true;
+    private final AtomicInteger opens = new AtomicInteger();
+
+    ReconnectingSourceTest() throws IOException {
+        new Random(3).nextBytes(content);
+        backing = new TestSource(content);
+    }
+
+    private ReconnectingSource.Opener opener(TestSource target) {
+        return () -> {
+            opens.incrementAndGet();
+            if (!reachable) {
+                throw new ConnectException("connection refused");
+            }
+            return target;
+        };
+    }
+
+    private static byte[] read(ReconnectingSource source, long offset, int length) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(length);
+        source.read(offset, buffer);
+        return buffer.array();
+    }
+
+    @Test
+    void aReadWaitsThroughAnOutageShorterThanTheHold() throws Exception {
+        ReconnectingSource source = new ReconnectingSource(opener(backing), "test", Duration.ofSeconds(20));
+        backing.down = true;
+        reachable = false;
+        CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return read(source, 100, 50);
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertTrue(!read.isDone(), "the read must be held, not failed, during the outage");
+        backing.down = false;
+        reachable = true;
+        assertArrayEquals(Arrays.copyOfRange(content, 100, 150), read.get(10, TimeUnit.SECONDS));
+        assertTrue(opens.get() >= 2, "it must have reconnected");
+    }
+
+    @Test
+    void aLongOutageFailsWithEioAfterTheHold() throws Exception {
+        ReconnectingSource source = new ReconnectingSource(opener(backing), "test", Duration.ofMillis(300));
+        backing.down = true;
+        reachable = false;
+        BlockDeviceException e = assertThrows(BlockDeviceException.class, () -> read(source, 0, 10));
+        assertEquals(BlockError.IO, e.error());
+        assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
+    }
+
+    @Test
+    void redirectMovesToTheNewSource() throws Exception {
+        ReconnectingSource source = new ReconnectingSource(opener(backing), "old", Duration.ofSeconds(5));
+        byte[] moved = content.clone();
+        moved[0] = (byte) ~moved[0];
+        TestSource elsewhere = new TestSource(moved);
+        source.redirect(opener(elsewhere), "new");
+        assertEquals(moved[0], read(source, 0, 1)[0]);
+        assertEquals("new", source.description());
+    }
+
+    @Test
+    void invalidRequestsAreNotRetried() throws Exception {
+        ReconnectingSource source = new ReconnectingSource(opener(backing), "test", Duration.ofSeconds(5));
+        BlockDeviceException e = assertThrows(BlockDeviceException.class, () -> read(source, content.length - 1, 10));
+        assertEquals(BlockError.INVALID, e.error());
+        assertEquals(1, opens.get());
+    }
+}

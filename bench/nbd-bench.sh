@@ -62,6 +62,10 @@ for s in $servers; do
 done
 
 mkdir -p "$bench_dir"
+if [[ " $servers " == *" reloc "* ]]; then
+  # The launcher builds Reloc when its sources changed: do that now, not while a server starts.
+  "$repo/reloc" --version >/dev/null || die "./reloc --version failed; build Reloc first"
+fi
 file=${file:-$bench_dir/bench.img}
 out=${out:-$bench_dir/report.md}
 results=$bench_dir/results.tsv
@@ -150,6 +154,7 @@ nbdcopy_job() {
   printf '  %-10s %-22s %10.3f s    %9.1f MiB/s\n' "$server" "nbdcopy-to-null" "$best" "$bw" >&2
 }
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" > "$bench_dir/load.txt"
 for round in $(seq 1 "$rounds"); do
   for server in $servers; do
     echo "round $round: $server" >&2
@@ -166,6 +171,8 @@ for round in $(seq 1 "$rounds"); do
     stop_server
   done
 done
+
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$bench_dir/load.txt"
 
 # Report: per line and server, the mean over rounds and the spread (min-max); ratio of means.
 python3 - "$results" "$servers" "$runtime" "$ramp" "$rounds" "$bench_dir" > "$out" <<'EOF'
@@ -204,6 +211,7 @@ for label in labels:
         ratio = "pending"
     print(f"| {label} | {unit[label]} | " + " | ".join(cells) + f" | {ratio} |")
 print()
+print("- " + " / ".join(pathlib.Path(bench_dir, "load.txt").read_text().split("\n")).strip(" /") + " (1, 5, 15 min load averages)")
 for s in servers:
     p = pathlib.Path(bench_dir) / f"info-{s}.txt"
     if p.exists():

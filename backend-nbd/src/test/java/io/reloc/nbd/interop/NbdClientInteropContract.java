@@ -348,6 +348,25 @@ abstract class NbdClientInteropContract {
         Images.assertContent(model, backing);
     }
 
+    @Test
+    void readOnlyExportRefusesWritesFromAClientThatIgnoresTheFlag() throws Exception {
+        byte[] model = Images.filled(MIB, 0x5c);
+        Path backing = Images.write(dir.resolve("ro.img"), model);
+        NbdTarget server = serve(TargetExport.readOnly("ro", backing));
+
+        try (RawNbdClient client = new RawNbdClient(server.port(), "ro")) {
+            assertEquals(MIB, client.size());
+            assertTrue((client.transmissionFlags() & RawNbdClient.FLAG_READ_ONLY) != 0,
+                    "READ_ONLY transmission flag missing: 0x" + Integer.toHexString(client.transmissionFlags()));
+            RawNbdClient.Reply write = client.request(RawNbdClient.CMD_WRITE, 0, 4096, Images.filled(4096, 0xab));
+            assertEquals(1, write.error(), "a write to a read-only export must fail with EPERM (1)");
+            RawNbdClient.Reply read = client.request(RawNbdClient.CMD_READ, 0, 4096, null);
+            assertEquals(0, read.error(), "reads of a read-only export must still work");
+            assertTrue(Arrays.equals(Images.filled(4096, 0x5c), read.data()), "read returned other bytes than the file's");
+        }
+        Images.assertContent(model, backing);
+    }
+
     // ---------------------------------------------------------------- nbdcopy
 
     @Test

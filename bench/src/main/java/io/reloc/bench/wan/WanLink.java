@@ -1,0 +1,188 @@
+package io.reloc.bench.wan;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A user-space WAN emulator: a TCP relay from {@code listen} to {@code target} that imposes
+ * one-way delay, a bandwidth cap per direction shared by all connections, and optional jitter.
+ * The link can be cut (every connection reset, new ones refused) and restored at run time, and
+ * its settings changed. The kernel here has no netem; every WAN figure of the project comes
+ * from this class. Thread safe.
+ */
+public final class WanLink implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(WanLink.class);
+
+    private final ServerSocket server;
+    private final InetSocketAddress target;
+    private final LinkDirection upstream;
+    private final LinkDirection downstream;
+    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private volatile boolean cut;
+    private volatile boolean closed;
+
+    private WanLink(ServerSocket server, InetSocketAddress target, LinkSettings settings, long seed) {
+        this.server = server;
+        this.target = target;
+        SplittableRandom random = new SplittableRandom(seed);
+        this.upstream = new LinkDirection(settings, random.split());
+        this.downstream = new LinkDirection(settings, random.split());
+    }
+
+    /**
+     * Starts relaying.
+     *
+     * @param seed seeds the jitter, so a run can be repeated
+     * @throws IOException "address … is already in use" when the listen port is taken
+     */
+    public static WanLink start(InetSocketAddress listen, InetSocketAddress target, LinkSettings settings, long seed)
+            throws IOException {
+        requireNonNull(target, "target is null");
+        ServerSocket server = new ServerSocket();
+        server.setReuseAddress(true);
+        try {
+            server.bind(listen, 128);
+        } catch (BindException e) {
+            server.close();
+            throw new IOException("address " + listen.getHostString() + ":" + listen.getPort() + " is already in use", e);
+        }
+        WanLink link = new WanLink(server, target, settings, seed);
+        Thread.ofPlatform().daemon().name("wan-accept").start(link::acceptLoop);
+        return link;
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    public LinkSettings settings() {
+        return upstream.settings();
+    }
+
+    /** Applies to chunks entering the link from now on. */
+    public void settings(LinkSettings settings) {
+        upstream.settings(settings);
+        downstream.settings(settings);
+    }
+
+    /** Bytes sent from clients towards the target so far. */
+    public long bytesUpstream() {
+        return upstream.bytes();
+    }
+
+    /** Bytes sent from the target back to clients so far. */
+    public long bytesDownstream() {
+        return downstream.bytes();
+    }
+
+    /** Resets every connection and refuses new ones until {@link #restore()}. */
+    public void cut() {
+        cut = true;
+        for (Socket socket : sockets) {
+            closeQuietly(socket);
+        }
+        log.info("link cut");
+    }
+
+    public void restore() {
+        cut = false;
+        log.info("link restored");
+    }
+
+    public boolean isCut() {
+        return cut;
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket client = server.accept();
+                if (cut) {
+                    closeQuietly(client);
+                    continue;
+                }
+                Thread.ofVirtual().start(() -> connect(client));
+            } catch (IOException e) {
+                if (!closed) {
+                    log.warn("accept failed: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    private void connect(Socket client) {
+        Socket remote = new Socket();
+        try {
+            client.setTcpNoDelay(true);
+            remote.setTcpNoDelay(true);
+            remote.connect(target, 10_000);
+        } catch (IOException e) {
+            log.warn("cannot reach {}: {}", target, e.getMessage());
+            closeQuietly(client);
+            closeQuietly(remote);
+            return;
+        }
+        sockets.add(client);
+        sockets.add(remote);
+        Runnable end = () -> {
+            // Half-close so the far side sees EOF after the data in flight, then tidy up.
+            try {
+                remote.shutdownOutput();
+            } catch (IOException ignored) {
+                closeQuietly(remote);
+            }
+        };
+        Runnable endBack = () -> {
+            closeQuietly(client);
+            closeQuietly(remote);
+            sockets.remove(client);
+            sockets.remove(remote);
+        };
+        try {
+            int queueChunks = queueChunks();
+            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end).start("wan-up");
+            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, queueChunks, endBack).start("wan-down");
+        } catch (IOException e) {
+            endBack.run();
+        }
+    }
+
+    /**
+     * The queue holds about two bandwidth-delay products, like a router buffer sized for the
+     * path, so a sender can fill the pipe but not hide unbounded data in the relay.
+     */
+    private int queueChunks() {
+        LinkSettings s = settings();
+        long bdpBytes = s.bitsPerSecond() == 0 ? 4 << 20 : s.bitsPerSecond() / 8 * Math.max(s.rtt().toNanos(), 1_000_000L) / 1_000_000_000L;
+        return (int) Math.max(16, Math.min(65_536, 2 * bdpBytes / Pipe.CHUNK + 16));
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Closing is best effort.
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        server.close();
+        for (Socket socket : sockets) {
+            closeQuietly(socket);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.reloc.cli;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parses and prints sizes like {@code 256M}, {@code 1GiB}, {@code 4096} (binary units). */
+public final class ByteSize {
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})\\s*([KMGT]?)(I?B)?", Pattern.CASE_INSENSITIVE);
+
+    private ByteSize() {}
+
+    /** @throws UsageException on a malformed or overflowing size */
+    public static long parse(String text) {
+        Matcher m = SIZE.matcher(text.trim());
+        if (!m.matches()) {
+            throw new UsageException("bad size '" + text + "': expected a number with an optional unit K, M, G or T (binary), e.g. 256M");
+        }
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            case "T" -> 40;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            if (Long.numberOfLeadingZeros(n) <= shift && n != 0) {
+                throw new UsageException("size '" + text + "' is too large");
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new UsageException("size '" + text + "' is too large");
+        }
+    }
+
+    /** A short human form: {@code 256 MiB}, {@code 1.5 GiB}, {@code 512 B}. */
+    public static String format(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        int unit = 0;
+        double value = bytes;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return value == Math.rint(value)
+                ? String.format(Locale.ROOT, "%d %s", (long) value, units[unit])
+                : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+}

@@ -1,0 +1,65 @@
+package io.reloc.cli;
+
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+
+/** The URIs clients use to reach an export, e.g. {@code nbd://127.0.0.1:10809/vm1}. */
+final class ClientUris {
+    private ClientUris() {}
+
+    /** {@code protocol://host:port/name}, with {@link #hostPort} of the bound address. */
+    static String of(String protocol, InetSocketAddress bound, String exportName) {
+        // Export names are restricted (ExportSpec) to characters that need no escaping in a URI path.
+        return protocol + "://" + hostPort(bound) + "/" + exportName;
+    }
+
+    /**
+     * {@code 127.0.0.1:10809}, {@code [::1]:10809}; a wildcard address is shown as
+     * {@code localhost}, since clients cannot connect to 0.0.0.0.
+     */
+    static String hostPort(InetSocketAddress address) {
+        String host;
+        if (address.getAddress() == null) {
+            host = address.getHostString();
+        } else if (address.getAddress().isAnyLocalAddress()) {
+            host = "localhost";
+        } else if (address.getAddress() instanceof Inet6Address v6) {
+            host = "[" + compress(v6.getHostAddress()) + "]";
+        } else {
+            host = address.getAddress().getHostAddress();
+        }
+        return host + ":" + address.getPort();
+    }
+
+    /** Shortens the longest run of zero groups to {@code ::} and drops a zone (RFC 5952 style). */
+    static String compress(String v6) {
+        int zone = v6.indexOf('%');
+        String[] groups = (zone < 0 ? v6 : v6.substring(0, zone)).split(":");
+        int bestStart = -1;
+        int bestLength = 1;  // a single zero group stays as it is
+        for (int i = 0; i < groups.length; ) {
+            int j = i;
+            while (j < groups.length && groups[j].matches("0+")) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < groups.length; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(groups[i].replaceFirst("^0+(?=.)", ""));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,196 @@
+package io.reloc.cli;
+
+import io.reloc.api.BlockDevice;
+import io.reloc.api.Export;
+import io.reloc.api.FrontEnd;
+import io.reloc.api.FrontEndConfig;
+import io.reloc.api.FrontEndFactory;
+import io.reloc.api.StoreSpec;
+import io.reloc.core.export.ExportRegistry;
+import io.reloc.core.plugin.PluginException;
+import io.reloc.core.plugin.Plugins;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Image files served by one or more front ends. {@link #start} opens every image and starts every
+ * front end, or on any failure closes what it had opened and throws; {@link #stop} closes the
+ * front ends first (they finish requests in flight), then flushes and closes every device.
+ *
+ * <p>Thread safety: {@link #stop} may be called from a shutdown hook while another thread waits;
+ * it runs once.
+ */
+public final class ExportServer {
+    private static final Logger log = LoggerFactory.getLogger(ExportServer.class);
+
+    /** A started front end and the address it is bound to (with the real port). */
+    public record Bound(String protocol, InetSocketAddress address) {
+        public Bound {
+            requireNonNull(protocol, "protocol is null");
+            requireNonNull(address, "address is null");
+        }
+    }
+
+    private final List<Export> exports;
+    private final List<FrontEnd> frontEnds;
+    private final List<Bound> bound;
+    private final AtomicBoolean stopped = new AtomicBoolean();
+
+    private ExportServer(List<Export> exports, List<FrontEnd> frontEnds, List<Bound> bound) {
+        this.exports = List.copyOf(exports);
+        this.frontEnds = List.copyOf(frontEnds);
+        this.bound = List.copyOf(bound);
+    }
+
+    /**
+     * Opens the images with the {@code "file"} store and starts the front ends.
+     *
+     * @throws CliException naming the export or address that failed
+     */
+    public static ExportServer start(Plugins plugins, List<ExportSpec> specs, List<FrontEndSpec> frontEndSpecs) {
+        requireNonNull(plugins, "plugins is null");
+        requireNonNull(specs, "specs is null");
+        requireNonNull(frontEndSpecs, "frontEndSpecs is null");
+        // Resolve every address first: a typo in a host name should not cost opening the images.
+        List<InetSocketAddress> addresses = frontEndSpecs.stream().map(fe -> fe.listen().toSocketAddress()).toList();
+        List<Export> exports = new ArrayList<>();
+        List<FrontEnd> started = new ArrayList<>();
+        try {
+            ExportRegistry registry = new ExportRegistry();
+            for (ExportSpec spec : specs) {
+                ImageFiles.check(spec);
+                Export export = new Export(spec.name(), spec.description(), open(plugins, spec));
+                exports.add(export);
+                registry.add(export);
+                log.debug("opened {} for export '{}' ({}, {})", spec.path(), spec.name(),
+                        ByteSize.format(export.device().size()), spec.readOnly() ? "read-only" : "read-write");
+            }
+            List<Bound> bound = new ArrayList<>();
+            for (int i = 0; i < frontEndSpecs.size(); i++) {
+                FrontEndSpec fe = frontEndSpecs.get(i);
+                FrontEnd frontEnd = create(plugins, fe, addresses.get(i), registry);
+                startListening(frontEnd, fe);
+                started.add(frontEnd);
+                bound.add(new Bound(fe.protocol(), frontEnd.localAddress()));
+                log.info("{} listening on {}", fe.protocol(), ClientUris.hostPort(frontEnd.localAddress()));
+            }
+            return new ExportServer(exports, started, bound);
+        } catch (RuntimeException e) {
+            closeQuietly(started, exports);
+            throw e;
+        }
+    }
+
+    private static BlockDevice open(Plugins plugins, ExportSpec spec) {
+        try {
+            return plugins.stores().get("file").open(StoreSpec.file(spec.path(), spec.readOnly()));
+        } catch (PluginException e) {
+            throw new CliException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliException("cannot open image file " + spec.path() + " (export '" + spec.name() + "'): " + e.getMessage(), e);
+        }
+    }
+
+    private static FrontEnd create(Plugins plugins, FrontEndSpec fe, InetSocketAddress address, ExportRegistry registry) {
+        try {
+            FrontEndFactory factory = plugins.frontEnds().get(fe.protocol());
+            return factory.create(new FrontEndConfig(address, Map.of()), registry);
+        } catch (PluginException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+    }
+
+    private static void startListening(FrontEnd frontEnd, FrontEndSpec fe) {
+        try {
+            frontEnd.start();
+        } catch (IOException e) {
+            try {
+                frontEnd.close();
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            if (isAddressInUse(e)) {
+                throw new CliException("address " + fe.listen() + " is already in use: stop the other server or choose another --listen", e);
+            }
+            throw new CliException("cannot listen on " + fe.listen() + " for " + fe.protocol() + ": " + e.getMessage(), e);
+        }
+    }
+
+    static boolean isAddressInUse(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException || (t.getMessage() != null && t.getMessage().contains("Address already in use"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public List<Export> exports() {
+        return exports;
+    }
+
+    /** The started front ends in the order they were given. */
+    public List<Bound> bound() {
+        return bound;
+    }
+
+    /**
+     * Closes the front ends, then flushes and closes every device, then logs "stopped". Runs once;
+     * later calls return {@code true} at once.
+     *
+     * @return whether every device was flushed and closed without error
+     */
+    public boolean stop() {
+        if (!stopped.compareAndSet(false, true)) {
+            return true;
+        }
+        log.info("stopping: finishing requests in flight");
+        boolean clean = closeQuietly(frontEnds, exports);
+        if (clean) {
+            log.info("stopped");
+        } else {
+            log.error("stopped, but some data may not have been flushed (see the errors above)");
+        }
+        return clean;
+    }
+
+    /** Closes front ends, then flushes and closes devices; logs each failure and goes on. */
+    private static boolean closeQuietly(List<FrontEnd> frontEnds, List<Export> exports) {
+        for (FrontEnd frontEnd : frontEnds) {
+            try {
+                frontEnd.close();
+            } catch (IOException | RuntimeException e) {
+                log.warn("closing a front end failed: {}", e.toString());
+            }
+        }
+        boolean clean = true;
+        for (Export export : exports) {
+            BlockDevice device = export.device();
+            try {
+                if (!device.isReadOnly()) {
+                    device.flush();
+                }
+            } catch (IOException | RuntimeException e) {
+                clean = false;
+                log.error("flushing export '{}' failed: {}", export.name(), e.toString());
+            }
+            try {
+                device.close();
+            } catch (IOException | RuntimeException e) {
+                clean = false;
+                log.error("closing export '{}' failed: {}", export.name(), e.toString());
+            }
+        }
+        return clean;
+    }
+}

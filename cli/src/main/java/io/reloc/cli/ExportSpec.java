@@ -1,0 +1,87 @@
+package io.reloc.cli;
+
+import java.nio.file.Path;
+import java.util.regex.Pattern;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One {@code --export} of {@code reloc serve}: {@code NAME=PATH[,readonly][,description=TEXT]}.
+ *
+ * <p>{@code description=} must come last: everything after it, commas included, is the text.
+ * A relative path is taken from the current directory and a leading {@code ~/} from $HOME.
+ *
+ * @param name export name clients ask for
+ * @param path absolute, normalized path of the image file
+ * @param readOnly refuse writes
+ * @param description free text shown by listing clients; empty when not given
+ */
+public record ExportSpec(String name, Path path, boolean readOnly, String description) {
+    /** Export names that need no quoting in a shell or escaping in a URI. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    static final String SYNTAX = "NAME=PATH[,readonly][,description=TEXT]";
+
+    public ExportSpec {
+        requireNonNull(name, "name is null");
+        requireNonNull(path, "path is null");
+        requireNonNull(description, "description is null");
+    }
+
+    /**
+     * Parses one {@code --export} value.
+     *
+     * @param home the user's home directory, for a leading {@code ~/}
+     * @param cwd the directory relative paths are resolved against
+     * @throws UsageException with a message that shows the expected syntax
+     */
+    public static ExportSpec parse(String value, Path home, Path cwd) {
+        requireNonNull(value, "value is null");
+        int eq = value.indexOf('=');
+        if (eq < 0) {
+            throw new UsageException("bad --export '" + value + "': expected " + SYNTAX);
+        }
+        String name = value.substring(0, eq);
+        if (!NAME.matcher(name).matches()) {
+            throw new UsageException("bad export name '" + name + "' in --export '" + value
+                    + "': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        String rest = value.substring(eq + 1);
+        int descAt = rest.indexOf(",description=");
+        String description = "";
+        if (descAt >= 0) {
+            description = rest.substring(descAt + ",description=".length());
+            rest = rest.substring(0, descAt);
+        }
+        String[] parts = rest.split(",", -1);
+        String pathText = parts[0];
+        if (pathText.isEmpty()) {
+            throw new UsageException("bad --export '" + value + "': the path is empty; expected " + SYNTAX);
+        }
+        boolean readOnly = false;
+        for (int i = 1; i < parts.length; i++) {
+            switch (parts[i]) {
+                case "readonly", "ro" -> readOnly = true;
+                case "" -> throw new UsageException("bad --export '" + value + "': empty option after ','; expected " + SYNTAX);
+                default -> throw new UsageException("unknown export option '" + parts[i] + "' in --export '" + value
+                        + "'; known options: readonly, description=TEXT");
+            }
+        }
+        return new ExportSpec(name, resolve(pathText, home, cwd), readOnly, description);
+    }
+
+    private static Path resolve(String pathText, Path home, Path cwd) {
+        Path path;
+        if (pathText.equals("~")) {
+            path = home;
+        } else if (pathText.startsWith("~/")) {
+            path = home.resolve(pathText.substring(2));
+        } else {
+            try {
+                path = Path.of(pathText);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new UsageException("bad path '" + pathText + "': " + e.getReason());
+            }
+        }
+        return cwd.resolve(path).normalize();
+    }
+}

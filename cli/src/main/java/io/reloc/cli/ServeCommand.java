@@ -1,0 +1,115 @@
+package io.reloc.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import static java.util.Objects.requireNonNull;
+
+/** {@code reloc serve}: serves image files over NBD until stopped. */
+@Command(name = "serve", sortOptions = false,
+        description = "Serve disk image files over NBD until Ctrl-C or SIGTERM.",
+        footer = {"", "Examples:",
+                "  reloc serve --export vm1=/var/lib/images/vm1.img",
+                "  reloc serve --listen 0.0.0.0:10809 --export vm1=a.img \\",
+                "              --export base=b.img,readonly,description=Base image",
+                "",
+                "On SIGINT or SIGTERM it stops accepting connections, finishes requests in",
+                "flight, flushes every image, logs 'stopped' and exits 0 (1 if a flush failed)."})
+final class ServeCommand implements Callable<Integer> {
+    static final String DEFAULT_LISTEN = "127.0.0.1:10809";
+
+    private final CliContext context;
+
+    @Mixin
+    private LoggingOptions logging;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    private boolean help;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = DEFAULT_LISTEN,
+            description = "Address the NBD server listens on (default: ${DEFAULT-VALUE}). Port 0 picks a free port.")
+    private String listen;
+
+    @Option(names = "--export", paramLabel = ExportSpec.SYNTAX,
+            description = {"An image file to serve under NAME; repeat for more exports.",
+                    "readonly refuses writes; description=TEXT (last, may contain commas) is shown to listing clients."})
+    private List<String> exports = new ArrayList<>();
+
+    @Option(names = "--duration", paramLabel = "SECONDS",
+            description = "Stop by itself after this many seconds (default: serve until stopped).")
+    private Long durationSeconds;
+
+    ServeCommand(CliContext context) {
+        this.context = requireNonNull(context, "context is null");
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        List<ExportSpec> specs = parseExports(exports, context.home(), context.cwd());
+        List<FrontEndSpec> frontEnds = List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen)));
+        Optional<Duration> duration = parseDuration(durationSeconds);
+        specs.forEach(ImageFiles::check);
+        ExportServer server = ExportServer.start(context.plugins().get(), specs, frontEnds);
+        printUris(context, server);
+        return ServeLoop.serve(server, duration);
+    }
+
+    /**
+     * Parses every {@code --export}, rejecting two exports of one name or of one file.
+     *
+     * @throws UsageException on the first bad value
+     */
+    static List<ExportSpec> parseExports(List<String> values, Path home, Path cwd) {
+        if (values.isEmpty()) {
+            throw new UsageException("nothing to serve: give at least one --export " + ExportSpec.SYNTAX);
+        }
+        List<ExportSpec> specs = new ArrayList<>();
+        Map<String, ExportSpec> byName = new HashMap<>();
+        Map<Path, ExportSpec> byPath = new HashMap<>();
+        for (String value : values) {
+            ExportSpec spec = ExportSpec.parse(value, home, cwd);
+            if (byName.putIfAbsent(spec.name(), spec) != null) {
+                throw new UsageException("export name '" + spec.name() + "' is given twice: each --export needs its own NAME");
+            }
+            ExportSpec samePath = byPath.putIfAbsent(spec.path(), spec);
+            if (samePath != null) {
+                throw new UsageException("exports '" + samePath.name() + "' and '" + spec.name() + "' both serve " + spec.path()
+                        + ": serve a file under one name only");
+            }
+            specs.add(spec);
+        }
+        return List.copyOf(specs);
+    }
+
+    static Optional<Duration> parseDuration(Long seconds) {
+        if (seconds == null) {
+            return Optional.empty();
+        }
+        if (seconds <= 0) {
+            throw new UsageException("--duration must be a positive number of seconds: " + seconds);
+        }
+        return Optional.of(Duration.ofSeconds(seconds));
+    }
+
+    /** One line per export and front end, e.g. {@code vm1: nbd://127.0.0.1:10809/vm1 (1 GiB, read-write)}. */
+    static void printUris(CliContext context, ExportServer server) {
+        for (var export : server.exports()) {
+            for (ExportServer.Bound bound : server.bound()) {
+                context.out().println("serving " + ClientUris.of(bound.protocol(), bound.address(), export.name())
+                        + " (" + ByteSize.format(export.device().size()) + ", "
+                        + (export.device().isReadOnly() ? "read-only" : "read-write") + ")");
+            }
+        }
+        context.out().flush();
+    }
+}

@@ -1,0 +1,42 @@
+package io.reloc.cli;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ByteSizeTest {
+
+    @Test
+    void parsesBinaryUnits() {
+        assertEquals(4096, ByteSize.parse("4096"));
+        assertEquals(256L << 20, ByteSize.parse("256M"));
+        assertEquals(256L << 20, ByteSize.parse("256MiB"));
+        assertEquals(1L << 30, ByteSize.parse("1g"));
+        assertEquals(3L << 10, ByteSize.parse("3 KB"));
+        assertEquals(2L << 40, ByteSize.parse("2T"));
+    }
+
+    @Test
+    void rejectsGarbageAndOverflow() {
+        assertThrows(UsageException.class, () -> ByteSize.parse("lots"));
+        assertThrows(UsageException.class, () -> ByteSize.parse("-1M"));
+        assertThrows(UsageException.class, () -> ByteSize.parse("1.5G"));
+        assertThrows(UsageException.class, () -> ByteSize.parse("9999999999T"));
+        assertThrows(UsageException.class, () -> ByteSize.parse("99999999999999999999"));
+    }
+
+    @Test
+    void formatsShortly() {
+        assertEquals("512 B", ByteSize.format(512));
+        assertEquals("256 MiB", ByteSize.format(256L << 20));
+        assertEquals("1.5 GiB", ByteSize.format(3L << 29));
+    }
+
+    @Test
+    void demoSizeMustBeWholeSectors() {
+        assertEquals(64L << 20, DemoCommand.parseSize("64M"));
+        assertThrows(UsageException.class, () -> DemoCommand.parseSize("1000000"));
+        assertThrows(UsageException.class, () -> DemoCommand.parseSize("4K"));
+    }
+}

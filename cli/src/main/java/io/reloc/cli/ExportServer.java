@@ -44,12 +44,14 @@ public final class ExportServer {
     private final List<Export> exports;
     private final List<FrontEnd> frontEnds;
     private final List<Bound> bound;
+    private final List<AutoCloseable> services;
     private final AtomicBoolean stopped = new AtomicBoolean();
 
-    private ExportServer(List<Export> exports, List<FrontEnd> frontEnds, List<Bound> bound) {
+    private ExportServer(List<Export> exports, List<FrontEnd> frontEnds, List<Bound> bound, List<AutoCloseable> services) {
         this.exports = List.copyOf(exports);
         this.frontEnds = List.copyOf(frontEnds);
         this.bound = List.copyOf(bound);
+        this.services = List.copyOf(services);
     }
 
     /**
@@ -62,19 +64,37 @@ public final class ExportServer {
         requireNonNull(specs, "specs is null");
         requireNonNull(frontEndSpecs, "frontEndSpecs is null");
         // Resolve every address first: a typo in a host name should not cost opening the images.
-        List<InetSocketAddress> addresses = frontEndSpecs.stream().map(fe -> fe.listen().toSocketAddress()).toList();
+        frontEndSpecs.forEach(fe -> fe.listen().toSocketAddress());
         List<Export> exports = new ArrayList<>();
-        List<FrontEnd> started = new ArrayList<>();
         try {
-            ExportRegistry registry = new ExportRegistry();
             for (ExportSpec spec : specs) {
                 ImageFiles.check(spec);
                 Export export = new Export(spec.name(), spec.description(), open(plugins, spec));
                 exports.add(export);
-                registry.add(export);
                 log.debug("opened {} for export '{}' ({}, {})", spec.path(), spec.name(),
                         ByteSize.format(export.device().size()), spec.readOnly() ? "read-only" : "read-write");
             }
+        } catch (RuntimeException e) {
+            closeQuietly(List.of(), List.of(), exports);
+            throw e;
+        }
+        return serve(plugins, exports, frontEndSpecs, List.of());
+    }
+
+    /**
+     * Serves devices already open. {@code services} (a background copier, a control plane) are
+     * closed after the front ends and before the devices, so nothing touches a closed device.
+     * On failure everything given is closed.
+     *
+     * @throws CliException naming the address that failed
+     */
+    public static ExportServer serve(Plugins plugins, List<Export> exports, List<FrontEndSpec> frontEndSpecs,
+                                     List<AutoCloseable> services) {
+        List<FrontEnd> started = new ArrayList<>();
+        try {
+            List<InetSocketAddress> addresses = frontEndSpecs.stream().map(fe -> fe.listen().toSocketAddress()).toList();
+            ExportRegistry registry = new ExportRegistry();
+            exports.forEach(registry::add);
             List<Bound> bound = new ArrayList<>();
             for (int i = 0; i < frontEndSpecs.size(); i++) {
                 FrontEndSpec fe = frontEndSpecs.get(i);
@@ -84,9 +104,9 @@ public final class ExportServer {
                 bound.add(new Bound(fe.protocol(), frontEnd.localAddress()));
                 log.info("{} listening on {}", fe.protocol(), ClientUris.hostPort(frontEnd.localAddress()));
             }
-            return new ExportServer(exports, started, bound);
+            return new ExportServer(exports, started, bound, services);
         } catch (RuntimeException e) {
-            closeQuietly(started, exports);
+            closeQuietly(started, services, exports);
             throw e;
         }
     }
@@ -155,7 +175,7 @@ public final class ExportServer {
             return true;
         }
         log.info("stopping: finishing requests in flight");
-        boolean clean = closeQuietly(frontEnds, exports);
+        boolean clean = closeQuietly(frontEnds, services, exports);
         if (clean) {
             log.info("stopped");
         } else {
@@ -164,13 +184,20 @@ public final class ExportServer {
         return clean;
     }
 
-    /** Closes front ends, then flushes and closes devices; logs each failure and goes on. */
-    private static boolean closeQuietly(List<FrontEnd> frontEnds, List<Export> exports) {
+    /** Closes front ends, then services, then flushes and closes devices; logs each failure and goes on. */
+    private static boolean closeQuietly(List<FrontEnd> frontEnds, List<AutoCloseable> services, List<Export> exports) {
         for (FrontEnd frontEnd : frontEnds) {
             try {
                 frontEnd.close();
             } catch (IOException | RuntimeException e) {
                 log.warn("closing a front end failed: {}", e.toString());
+            }
+        }
+        for (AutoCloseable service : services) {
+            try {
+                service.close();
+            } catch (Exception e) {
+                log.warn("stopping {} failed: {}", service, e.toString());
             }
         }
         boolean clean = true;

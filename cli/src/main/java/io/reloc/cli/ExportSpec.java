@@ -20,6 +20,11 @@ public record ExportSpec(String name, Path path, boolean readOnly, String descri
     /** Export names that need no quoting in a shell or escaping in a URI. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final String SYNTAX = "NAME=PATH[,readonly][,description=TEXT]";
+    static final String NAME_RULE = "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+    static boolean isValidName(String name) {
+        return NAME.matcher(name).matches();
+    }
 
     public ExportSpec {
         requireNonNull(name, "name is null");
@@ -41,9 +46,8 @@ public record ExportSpec(String name, Path path, boolean readOnly, String descri
             throw new UsageException("bad --export '" + value + "': expected " + SYNTAX);
         }
         String name = value.substring(0, eq);
-        if (!NAME.matcher(name).matches()) {
-            throw new UsageException("bad export name '" + name + "' in --export '" + value
-                    + "': use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        if (!isValidName(name)) {
+            throw new UsageException("bad export name '" + name + "' in --export '" + value + "': " + NAME_RULE);
         }
         String rest = value.substring(eq + 1);
         int descAt = rest.indexOf(",description=");

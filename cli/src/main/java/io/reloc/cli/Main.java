@@ -35,6 +35,9 @@ public final class Main {
     CommandLine commandLine() {
         CommandLine cl = new CommandLine(new RelocCommand(context));
         cl.addSubcommand(new CommandLine(new ServeCommand(context)));
+        cl.addSubcommand(new CommandLine(new ProxyCommand(context)));
+        cl.addSubcommand(new CommandLine(new CtlCommand(context)));
+        cl.addSubcommand(new CommandLine(new WanCommand(context)));
         cl.addSubcommand(new CommandLine(new DemoCommand(context)));
         cl.addSubcommand(new CommandLine(new VersionCommand(context)));
         cl.setOut(context.out());

@@ -94,6 +94,12 @@ final class RelocProcess implements AutoCloseable {
         }
     }
 
+    /** SIGKILL: the process gets no chance to flush or clean up, as in a crash. */
+    void killHard() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(1, TimeUnit.MINUTES);
+    }
+
     int waitFor() throws InterruptedException {
         if (!process.waitFor(2, TimeUnit.MINUTES)) {
             process.destroyForcibly();

@@ -173,9 +173,8 @@ public final class Proxy implements Closeable {
         source.redirect(() -> connector.open(newSource), newSource.toString());
     }
 
-    /** Stops background copy, persists the map and closes cache and source. */
-    @Override
-    public void close() throws IOException {
+    /** Stops background copy (the device stays usable); what a server does before closing devices. */
+    public void stopBackgroundCopy() {
         try {
             if (copier != null) {
                 copier.close();
@@ -183,6 +182,12 @@ public final class Proxy implements Closeable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Stops background copy, persists the map and closes cache and source. */
+    @Override
+    public void close() throws IOException {
+        stopBackgroundCopy();
         device.close();
     }
 }

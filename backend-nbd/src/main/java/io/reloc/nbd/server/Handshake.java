@@ -1,0 +1,287 @@
+package io.reloc.nbd.server;
+
+import io.reloc.api.BlockSizes;
+import io.reloc.api.Export;
+import io.reloc.api.ExportCatalog;
+import io.reloc.nbd.protocol.ExportInfoRequest;
+import io.reloc.nbd.protocol.Greeting;
+import io.reloc.nbd.protocol.InfoReply;
+import io.reloc.nbd.protocol.MetaContextEntry;
+import io.reloc.nbd.protocol.MetaContextRequest;
+import io.reloc.nbd.protocol.NbdConstants;
+import io.reloc.nbd.protocol.NbdProtocolException;
+import io.reloc.nbd.protocol.NbdStrings;
+import io.reloc.nbd.protocol.OptionHeader;
+import io.reloc.nbd.protocol.OptionReplyHeader;
+import io.reloc.nbd.protocol.ServerEntry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import static io.reloc.nbd.protocol.NbdConstants.*;
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The server side of the fixed newstyle handshake on one connection: greeting, client flags, then
+ * options until EXPORT_NAME or a successful GO (transmission) or ABORT or a protocol violation (no
+ * transmission). Not thread safe; one instance per connection.
+ */
+final class Handshake {
+    private static final Logger log = LoggerFactory.getLogger(Handshake.class);
+
+    /** Option data beyond this is not buffered: the connection is dropped instead. */
+    static final int MAX_OPTION_LENGTH = 64 * 1024;
+    /** The id of {@code base:allocation}; any fixed non-zero value works. */
+    static final int ALLOCATION_CONTEXT_ID = 1;
+
+    private final SocketChannel channel;
+    private final ExportCatalog exports;
+    private final String peer;
+
+    private boolean noZeroes;
+    private boolean structuredReplies;
+    /** The export SET_META_CONTEXT selected base:allocation for, if any. */
+    private Export metaContextExport;
+
+    Handshake(SocketChannel channel, ExportCatalog exports, String peer) {
+        this.channel = requireNonNull(channel, "channel is null");
+        this.exports = requireNonNull(exports, "exports is null");
+        this.peer = requireNonNull(peer, "peer is null");
+    }
+
+    /**
+     * Runs the handshake.
+     *
+     * @return the session to serve, or empty when the client aborted or asked for an unknown export
+     *     with EXPORT_NAME (the caller closes the connection)
+     * @throws NbdProtocolException when the client breaks the protocol
+     */
+    Optional<Session> run() throws IOException {
+        ChannelIo.writeFully(channel, new Greeting(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES).encode());
+        ByteBuffer flagsBuffer = ByteBuffer.allocate(4);
+        ChannelIo.readFully(channel, flagsBuffer, "the client flags");
+        int clientFlags = flagsBuffer.flip().getInt();
+        int known = CLIENT_FLAG_FIXED_NEWSTYLE | CLIENT_FLAG_NO_ZEROES;
+        if ((clientFlags & ~known) != 0) {
+            throw new NbdProtocolException(String.format("client flags 0x%08x have bits this server did not offer (known: 0x%x)",
+                    clientFlags, known));
+        }
+        noZeroes = (clientFlags & CLIENT_FLAG_NO_ZEROES) != 0;
+
+        while (true) {
+            ByteBuffer headerBuffer = ByteBuffer.allocate(OptionHeader.SIZE);
+            ChannelIo.readFully(channel, headerBuffer, "an option header");
+            OptionHeader header = OptionHeader.decode(headerBuffer.flip());
+            if (header.length() > MAX_OPTION_LENGTH) {
+                throw new NbdProtocolException(optionName(header.option()) + " carries " + header.length()
+                        + " bytes of data; this server accepts at most " + MAX_OPTION_LENGTH);
+            }
+            ByteBuffer data = ByteBuffer.allocate((int) header.length());
+            ChannelIo.readFully(channel, data, "the data of " + optionName(header.option()));
+            data.flip();
+            log.debug("{}: option {} with {} bytes", peer, optionName(header.option()), header.length());
+            Outcome outcome = handle(header.option(), data);
+            switch (outcome) {
+                case Outcome.Continue c -> { }
+                case Outcome.Transmit t -> {
+                    return Optional.of(t.session());
+                }
+                case Outcome.Stop s -> {
+                    return Optional.empty();
+                }
+            }
+        }
+    }
+
+    private sealed interface Outcome {
+        record Continue() implements Outcome {}
+
+        record Transmit(Session session) implements Outcome {}
+
+        record Stop() implements Outcome {}
+
+        Outcome CONTINUE = new Continue();
+    }
+
+    private Outcome handle(int option, ByteBuffer data) throws IOException {
+        return switch (option) {
+            case OPT_EXPORT_NAME -> exportName(data);
+            case OPT_ABORT -> {
+                try {
+                    reply(option, REP_ACK, ByteBuffer.allocate(0));
+                } catch (IOException e) {
+                    // The client may close right after sending ABORT; that is allowed.
+                    log.debug("{}: closed before the ABORT reply: {}", peer, e.toString());
+                }
+                yield new Outcome.Stop();
+            }
+            case OPT_LIST -> list(data);
+            case OPT_STARTTLS -> {
+                if (data.hasRemaining()) {
+                    error(option, REP_ERR_INVALID, "STARTTLS carries no data");
+                } else {
+                    error(option, REP_ERR_POLICY, "TLS is not configured on this server; connect without TLS");
+                }
+                yield Outcome.CONTINUE;
+            }
+            case OPT_INFO, OPT_GO -> info(option, data);
+            case OPT_STRUCTURED_REPLY -> {
+                if (data.hasRemaining()) {
+                    error(option, REP_ERR_INVALID, "STRUCTURED_REPLY carries no data");
+                } else {
+                    structuredReplies = true;
+                    reply(option, REP_ACK, ByteBuffer.allocate(0));
+                }
+                yield Outcome.CONTINUE;
+            }
+            case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(option, data);
+            case OPT_EXTENDED_HEADERS -> {
+                error(option, REP_ERR_UNSUP, "extended headers are not supported by this server");
+                yield Outcome.CONTINUE;
+            }
+            default -> {
+                log.info("{}: unsupported option {}; answered ERR_UNSUP", peer, Integer.toUnsignedString(option));
+                error(option, REP_ERR_UNSUP, "option " + Integer.toUnsignedString(option) + " is not supported by this server");
+                yield Outcome.CONTINUE;
+            }
+        };
+    }
+
+    private Outcome exportName(ByteBuffer data) throws IOException {
+        String name = NbdStrings.getFixed(data, data.remaining(), "export name");
+        Optional<Export> export = resolve(name);
+        if (export.isEmpty()) {
+            // EXPORT_NAME has no error reply: the protocol says to disconnect.
+            log.warn("{}: EXPORT_NAME asked for unknown export '{}'; disconnecting (exports: {})", peer, name, names());
+            return new Outcome.Stop();
+        }
+        Session session = session(export.get());
+        ByteBuffer out = ByteBuffer.allocate(8 + 2 + (noZeroes ? 0 : 124));
+        out.putLong(export.get().device().size()).putShort((short) session.transmissionFlags());
+        ChannelIo.writeFully(channel, out.position(out.capacity()).flip());
+        return new Outcome.Transmit(session);
+    }
+
+    private Outcome list(ByteBuffer data) throws IOException {
+        if (data.hasRemaining()) {
+            error(OPT_LIST, REP_ERR_INVALID, "LIST carries no data");
+            return Outcome.CONTINUE;
+        }
+        for (Export e : exports.list()) {
+            reply(OPT_LIST, REP_SERVER, new ServerEntry(e.name(), e.description()).encode());
+        }
+        reply(OPT_LIST, REP_ACK, ByteBuffer.allocate(0));
+        return Outcome.CONTINUE;
+    }
+
+    private Outcome info(int option, ByteBuffer data) throws IOException {
+        ExportInfoRequest request;
+        try {
+            request = ExportInfoRequest.decode(data);
+        } catch (NbdProtocolException e) {
+            log.info("{}: malformed {}: {}", peer, optionName(option), e.getMessage());
+            error(option, REP_ERR_INVALID, "malformed " + optionName(option) + ": " + e.getMessage());
+            return Outcome.CONTINUE;
+        }
+        Optional<Export> found = resolve(request.exportName());
+        if (found.isEmpty()) {
+            log.info("{}: {} asked for unknown export '{}'", peer, optionName(option), request.exportName());
+            error(option, REP_ERR_UNKNOWN, "export '" + request.exportName() + "' does not exist; exports: " + names());
+            return Outcome.CONTINUE;
+        }
+        Export export = found.get();
+        Session session = session(export);
+        reply(option, REP_INFO, new InfoReply.Export(export.device().size(), session.transmissionFlags()).encode());
+        for (int type : request.infoTypes().stream().distinct().toList()) {
+            switch (type) {
+                case INFO_NAME -> reply(option, REP_INFO, new InfoReply.Name(export.name()).encode());
+                case INFO_DESCRIPTION -> {
+                    // Like nbdkit, say nothing rather than send an empty description.
+                    if (!export.description().isEmpty()) {
+                        reply(option, REP_INFO, new InfoReply.Description(export.description()).encode());
+                    }
+                }
+                case INFO_BLOCK_SIZE -> {
+                    BlockSizes sizes = export.device().blockSizes();
+                    reply(option, REP_INFO, new InfoReply.BlockSize(sizes.minimum(), sizes.preferred(),
+                            NbdServer.maxPayload(sizes)).encode());
+                }
+                default -> log.debug("{}: ignoring unknown information request {}", peer, type);
+            }
+        }
+        reply(option, REP_ACK, ByteBuffer.allocate(0));
+        if (option == OPT_GO) {
+            log.debug("{}: GO for export '{}'", peer, export.name());
+            return new Outcome.Transmit(session);
+        }
+        return Outcome.CONTINUE;
+    }
+
+    private Outcome metaContext(int option, ByteBuffer data) throws IOException {
+        boolean set = option == OPT_SET_META_CONTEXT;
+        if (set && !structuredReplies) {
+            error(option, REP_ERR_INVALID, "SET_META_CONTEXT needs STRUCTURED_REPLY first");
+            return Outcome.CONTINUE;
+        }
+        MetaContextRequest request;
+        try {
+            request = MetaContextRequest.decode(data);
+        } catch (NbdProtocolException e) {
+            log.info("{}: malformed {}: {}", peer, optionName(option), e.getMessage());
+            error(option, REP_ERR_INVALID, "malformed " + optionName(option) + ": " + e.getMessage());
+            return Outcome.CONTINUE;
+        }
+        Optional<Export> export = resolve(request.exportName());
+        if (export.isEmpty()) {
+            error(option, REP_ERR_UNKNOWN, "export '" + request.exportName() + "' does not exist; exports: " + names());
+            return Outcome.CONTINUE;
+        }
+        boolean selected;
+        if (set) {
+            selected = request.queries().contains(BASE_ALLOCATION);
+        } else {
+            selected = request.queries().isEmpty()
+                    || request.queries().stream().anyMatch(q -> q.equals(BASE_ALLOCATION) || q.equals("base:"));
+        }
+        if (set) {
+            // SET replaces whatever an earlier SET chose.
+            metaContextExport = selected ? export.get() : null;
+        }
+        if (selected) {
+            reply(option, REP_META_CONTEXT, new MetaContextEntry(set ? ALLOCATION_CONTEXT_ID : 0, BASE_ALLOCATION).encode());
+        }
+        reply(option, REP_ACK, ByteBuffer.allocate(0));
+        return Outcome.CONTINUE;
+    }
+
+    private Session session(Export export) {
+        // Contexts chosen for another export do not carry over to this one.
+        int contextId = structuredReplies && export.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
+        return new Session(export, structuredReplies, contextId,
+                TransmissionFlags.of(export.device(), structuredReplies));
+    }
+
+    private Optional<Export> resolve(String name) {
+        Optional<Export> e = exports.find(name);
+        return e.isPresent() || !name.isEmpty() ? e : exports.defaultExport();
+    }
+
+    private String names() {
+        List<Export> all = exports.list();
+        return all.isEmpty() ? "none" : all.stream().map(e -> "'" + e.name() + "'").collect(Collectors.joining(", "));
+    }
+
+    private void reply(int option, int type, ByteBuffer data) throws IOException {
+        ChannelIo.writeFully(channel, OptionReplyHeader.encodeReply(option, type, data));
+    }
+
+    private void error(int option, int type, String message) throws IOException {
+        ChannelIo.writeFully(channel, OptionReplyHeader.encodeError(option, type, message));
+    }
+}

@@ -1,0 +1,19 @@
+package io.reloc.nbd.server;
+
+import io.reloc.api.Export;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * What a handshake settled for the transmission phase.
+ *
+ * @param export the export served
+ * @param structuredReplies whether READ replies must be structured
+ * @param allocationContextId id of {@code base:allocation}, or 0 when it was not selected
+ * @param transmissionFlags the flags sent to the client
+ */
+record Session(Export export, boolean structuredReplies, int allocationContextId, int transmissionFlags) {
+    Session {
+        requireNonNull(export, "export is null");
+    }
+}

@@ -1,0 +1,187 @@
+package io.reloc.cli;
+
+import io.reloc.api.Export;
+import io.reloc.core.control.ControlServer;
+import io.reloc.core.plugin.PluginException;
+import io.reloc.core.plugin.Plugins;
+import io.reloc.core.relocation.Proxy;
+import io.reloc.core.relocation.ProxyConfig;
+import io.reloc.core.relocation.ProxyStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import static java.util.Objects.requireNonNull;
+
+/** {@code reloc proxy}: serves a disk at the destination while relocating it from its source. */
+@Command(name = "proxy", sortOptions = false,
+        description = {"Serve a disk at the destination at once while relocating it from its source:",
+                "absent blocks are fetched on demand, the rest copied in the background, and the",
+                "proxy detaches from the source when every block is local."},
+        footer = {"", "Examples:",
+                "  reloc proxy --export vm1 --source nbd://src.example:10809/vm1 --cache /var/lib/reloc/vm1.img",
+                "  reloc proxy --export vm1 --source nbd://127.0.0.1:10809/vm1 --cache vm1.img --activate",
+                "",
+                "A proxy starts in standby (reads forwarded, nothing kept) and becomes active on",
+                "'reloc ctl activate', on its first write, or at once with --activate. Restarted",
+                "with the same cache and map it resumes where it stopped."})
+final class ProxyCommand implements Callable<Integer> {
+    static final String DEFAULT_LISTEN = "127.0.0.1:10810";
+    static final String DEFAULT_CONTROL = "127.0.0.1:9010";
+
+    private final CliContext context;
+
+    @Mixin
+    private LoggingOptions logging;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    private boolean help;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = DEFAULT_LISTEN,
+            description = "Address the NBD server listens on (default: ${DEFAULT-VALUE}).")
+    private String listen;
+
+    @Option(names = "--export", paramLabel = "NAME", required = true, description = "Name clients use for the disk.")
+    private String export;
+
+    @Option(names = "--source", paramLabel = "URI", required = true,
+            description = "Where the disk is now: nbd://HOST[:PORT]/EXPORT or file:/PATH.")
+    private String source;
+
+    @Option(names = "--cache", paramLabel = "PATH", required = true,
+            description = "The local copy; created sparse at the source's size if missing.")
+    private Path cache;
+
+    @Option(names = "--map", paramLabel = "PATH", description = "The presence map (default: CACHE.map beside the cache).")
+    private Path map;
+
+    @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "64K",
+            description = "Relocation block size, a power of two >= 512 (default: ${DEFAULT-VALUE}).")
+    private String blockSize;
+
+    @Option(names = "--control", paramLabel = "HOST:PORT", defaultValue = DEFAULT_CONTROL,
+            description = "Address of the control plane for 'reloc ctl' (default: ${DEFAULT-VALUE}); 'none' to disable.")
+    private String control;
+
+    @Option(names = "--activate", description = "Start active: the source is quiescent (a stopped VM, a cold move).")
+    private boolean activate;
+
+    @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "30",
+            description = "How long a client read waits for an unreachable source before it fails with EIO (default: ${DEFAULT-VALUE}).")
+    private long holdSeconds;
+
+    @Option(names = "--rate", paramLabel = "SIZE", defaultValue = "0",
+            description = "Background copy limit in bytes per second, e.g. 50M; 0 for none (default). Demand fetches are never limited.")
+    private String rate;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop by itself after this many seconds.")
+    private Long durationSeconds;
+
+    ProxyCommand(CliContext context) {
+        this.context = requireNonNull(context, "context is null");
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ProxyConfig config = config();
+        List<FrontEndSpec> frontEnds = List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen)));
+        Optional<ListenAddress> controlAddress = control.equalsIgnoreCase("none") ? Optional.empty()
+                : Optional.of(ListenAddress.parse(control));
+        Optional<Duration> duration = ServeCommand.parseDuration(durationSeconds);
+        if (!ExportSpec.isValidName(export)) {
+            throw new UsageException("bad export name '" + export + "': " + ExportSpec.NAME_RULE);
+        }
+        Plugins plugins = context.plugins().get();
+        Proxy proxy = startProxy(config, plugins);
+        List<AutoCloseable> services = new ArrayList<>();
+        try {
+            if (controlAddress.isPresent()) {
+                ControlServer controlServer = ControlServer.start(controlAddress.get().toSocketAddress(), proxy);
+                services.add(controlServer);
+                context.out().println("control: http://" + ClientUris.hostPort(controlServer.address()) + "/status");
+            }
+        } catch (IOException e) {
+            proxy.stopBackgroundCopy();
+            closeQuietly(proxy);
+            throw new CliException(e.getMessage() + ": stop the other proxy or choose another --control", e);
+        }
+        services.add(named("background copy", proxy::stopBackgroundCopy));
+        Export served = new Export(export, "relocating from " + config.source(), proxy.device());
+        ExportServer server = ExportServer.serve(plugins, List.of(served), frontEnds, services);
+        ProxyStatus status = proxy.status();
+        for (ExportServer.Bound bound : server.bound()) {
+            context.out().println("serving " + ClientUris.of(bound.protocol(), bound.address(), export)
+                    + " (" + ByteSize.format(proxy.device().size()) + ", relocating from " + config.source() + ": "
+                    + status.relocation().state().name().toLowerCase(Locale.ROOT) + ", "
+                    + String.format(Locale.ROOT, "%.1f%%", 100 * status.relocation().fractionPresent()) + " local)");
+        }
+        context.out().flush();
+        return ServeLoop.serve(server, duration);
+    }
+
+    private ProxyConfig config() {
+        URI uri;
+        try {
+            uri = new URI(source);
+        } catch (URISyntaxException e) {
+            throw new UsageException("bad --source '" + source + "': " + e.getReason());
+        }
+        if (uri.getScheme() == null) {
+            throw new UsageException("bad --source '" + source + "': give a URI such as nbd://HOST:PORT/EXPORT or file:/PATH");
+        }
+        long block = ByteSize.parse(blockSize);
+        if (block < 512 || block > (16 << 20) || Long.bitCount(block) != 1) {
+            throw new UsageException("--block-size must be a power of two between 512 and 16M: " + blockSize);
+        }
+        if (holdSeconds <= 0) {
+            throw new UsageException("--hold must be a positive number of seconds: " + holdSeconds);
+        }
+        Path cachePath = context.cwd().resolve(cache).normalize();
+        Path mapPath = map == null ? ProxyConfig.defaultMap(cachePath) : context.cwd().resolve(map).normalize();
+        return new ProxyConfig(uri, cachePath, mapPath, (int) block, activate, Duration.ofSeconds(holdSeconds), ByteSize.parse(rate));
+    }
+
+    private static Proxy startProxy(ProxyConfig config, Plugins plugins) {
+        try {
+            return Proxy.start(config, plugins);
+        } catch (PluginException e) {
+            throw new CliException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new CliException(e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(Proxy proxy) {
+        try {
+            proxy.close();
+        } catch (IOException e) {
+            // Already failing; the first error is the one to report.
+        }
+    }
+
+    /** A service whose name shows in log lines if stopping it fails. */
+    private static AutoCloseable named(String name, Runnable stop) {
+        return new AutoCloseable() {
+            @Override
+            public void close() {
+                stop.run();
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+}

@@ -5,29 +5,41 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Copies the blocks no client asked for yet, in block order, at a rate that leaves the link to
- * demand fetches, then detaches the relocation from its source. One thread; demand fetches run
- * on the clients' threads and never wait for it. Pause, resume and the rate apply at once.
+ * Copies the blocks no client asked for yet, then detaches the relocation from its source.
+ *
+ * <p>It walks the disk in block order. Ranges the source reports as holes or zeroes (NBD
+ * {@code base:allocation}) are made present locally without crossing the link; data is fetched in
+ * runs of adjacent absent blocks, several runs in flight at once so the link's bandwidth-delay
+ * product is filled ({@link AdaptiveWindow} finds how many). Runs are kept to about a megabyte so
+ * that a client's demand fetch, which never waits for the copier, does not queue behind much of
+ * it on a shared link. Pause, resume and the rate limit apply at once.
  */
 public final class BackgroundCopier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundCopier.class);
     /** Persist progress this often, so a crash costs at most this much refetching. */
     private static final long CHECKPOINT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final int RUN_BYTES = 1 << 20;
 
     private final RelocatingDevice device;
     private final RateLimiter limiter;
+    private final AdaptiveWindow window = new AdaptiveWindow(System::nanoTime);
     private final Object pauseLock = new Object();
+    private final AtomicInteger running = new AtomicInteger();
+    private final SourceExtents extents;
     private boolean paused;
     private volatile boolean stopped;
+    private volatile IOException lastFailure;
     private Thread thread;
 
     public BackgroundCopier(RelocatingDevice device, RateLimiter limiter) {
         this.device = requireNonNull(device, "device is null");
         this.limiter = requireNonNull(limiter, "limiter is null");
+        this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
     }
 
     /** Starts copying once the relocation is active. */
@@ -61,42 +73,113 @@ public final class BackgroundCopier implements AutoCloseable {
         return limiter;
     }
 
+    /** Background fetches allowed in flight now (adapted to the link). */
+    public int window() {
+        return window.limit();
+    }
+
+    private record Work(long first, int blocks, boolean zero) {}
+
     private void run() {
+        BlockGeometry geometry = device.geometry();
+        int runBlocks = Math.max(1, RUN_BYTES / geometry.blockSize());
         long cursor = 0;
         long lastCheckpoint = System.nanoTime();
         long backoffMillis = 100;
+        long presentAtPassStart = device.status().presentBlocks();
         try {
             while (!stopped) {
                 waitWhilePaused();
                 long block = device.nextAbsent(cursor);
                 if (block < 0) {
-                    block = device.nextAbsent(0);
-                }
-                if (block < 0) {
+                    awaitIdle();
                     if (device.complete()) {
                         return;
                     }
+                    if (lastFailure != null) {
+                        log.warn("background copy pass incomplete ({}); retrying in {} ms", lastFailure.getMessage(), backoffMillis);
+                        Thread.sleep(backoffMillis);
+                        backoffMillis = Math.min(backoffMillis * 2, 10_000);
+                        lastFailure = null;
+                    }
+                    long present = device.status().presentBlocks();
+                    if (present == presentAtPassStart) {
+                        // What is left is being fetched by clients: let them finish.
+                        Thread.sleep(10);
+                    }
+                    presentAtPassStart = present;
+                    cursor = 0;
                     continue;
                 }
-                limiter.acquire(device.geometry().length(block));
-                try {
-                    device.copyInBackground(block);
-                    backoffMillis = 100;
-                    cursor = block + 1;
-                } catch (IOException e) {
-                    log.warn("background copy of block {} failed, retrying in {} ms: {}", block, backoffMillis, e.getMessage());
-                    Thread.sleep(backoffMillis);
-                    backoffMillis = Math.min(backoffMillis * 2, 10_000);
+                Work work = plan(block, runBlocks, geometry);
+                cursor = work.first() + work.blocks();
+                if (work.zero()) {
+                    installZeroes(work); // no transfer: local only
+                } else {
+                    limiter.acquire((long) work.blocks() * geometry.blockSize());
+                    window.acquire();
+                    running.incrementAndGet();
+                    Thread.ofVirtual().start(() -> fetch(work));
                 }
                 if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
                     device.flush();
                     lastCheckpoint = System.nanoTime();
+                    backoffMillis = lastFailure == null ? 100 : backoffMillis;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.error("background copy stopped: {}", e.getMessage());
+        }
+    }
+
+    private void installZeroes(Work work) {
+        try {
+            device.installZeroRun(work.first(), work.blocks());
+        } catch (IOException e) {
+            lastFailure = e;
+            log.debug("zeroing blocks {}+{} locally failed: {}", work.first(), work.blocks(), e.getMessage());
+        }
+    }
+
+    private void fetch(Work work) {
+        long moved = 0;
+        try {
+            moved = (long) device.copyRun(work.first(), work.blocks()) * device.geometry().blockSize();
+        } catch (IOException e) {
+            lastFailure = e;
+            log.debug("background fetch of blocks {}+{} failed: {}", work.first(), work.blocks(), e.getMessage());
+        } finally {
+            window.release(moved);
+            synchronized (running) {
+                running.decrementAndGet();
+                running.notifyAll();
+            }
+        }
+    }
+
+    /** The next piece of work from {@code block}: a zero run to install or a data run to fetch. */
+    private Work plan(long block, int runBlocks, BlockGeometry geometry) {
+        SourceExtents.Span span = extents.at(geometry.start(block));
+        int blocks = 1;
+        // Grow the run while the next block is absent and lies wholly in the same extent.
+        while (blocks < runBlocks && block + blocks < geometry.blockCount() && !device.isPresent(block + blocks)
+                && end(geometry, block + blocks) <= span.end()) {
+            blocks++;
+        }
+        return new Work(block, blocks, span.zero() && end(geometry, block + blocks - 1) <= span.end());
+    }
+
+    private static long end(BlockGeometry geometry, long block) {
+        return geometry.start(block) + geometry.length(block);
+    }
+
+    private void awaitIdle() throws InterruptedException {
+        synchronized (running) {
+            while (running.get() > 0) {
+                running.wait();
+            }
         }
     }
 
@@ -120,5 +203,6 @@ public final class BackgroundCopier implements AutoCloseable {
             t.interrupt();
             t.join(TimeUnit.SECONDS.toMillis(10));
         }
+        awaitIdle();
     }
 }

@@ -22,6 +22,7 @@ public record ProxyStatus(RelocationStatus relocation, String source, boolean so
                 + ",\"fractionPresent\":" + String.format(java.util.Locale.ROOT, "%.6f", r.fractionPresent())
                 + ",\"demandFetches\":" + r.demandFetches()
                 + ",\"backgroundFetches\":" + r.backgroundFetches()
+                + ",\"zeroBlocks\":" + r.zeroBlocks()
                 + ",\"source\":\"" + source.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
                 + ",\"sourceConnected\":" + sourceConnected
                 + ",\"paused\":" + paused

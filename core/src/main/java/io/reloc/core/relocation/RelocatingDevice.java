@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -46,6 +47,8 @@ import static java.util.Objects.requireNonNull;
 public final class RelocatingDevice implements BlockDevice {
     private static final Logger log = LoggerFactory.getLogger(RelocatingDevice.class);
     private static final int STRIPES = 1024;
+    /** Largest single source read: bounds memory per fetch (I6) while keeping round trips few. */
+    static final int MAX_RUN_BYTES = 4 << 20;
 
     private final BlockDevice cache;
     private final MapFile mapFile;
@@ -57,8 +60,10 @@ public final class RelocatingDevice implements BlockDevice {
     private final List<Runnable> activationListeners = new CopyOnWriteArrayList<>();
     private final AtomicLong demandFetches = new AtomicLong();
     private final AtomicLong backgroundFetches = new AtomicLong();
+    private final AtomicLong zeroBlocks = new AtomicLong();
 
     private volatile BlockDevice source;
+    private volatile BlockDevice backgroundSource;
     private volatile MapHeader header;
     private long persistedPresent = -1;
 
@@ -170,7 +175,7 @@ public final class RelocatingDevice implements BlockDevice {
     public RelocationStatus status() {
         MapHeader h = header;
         return new RelocationStatus(h.state(), h.trigger(), map.blockCount(), map.presentCount(),
-                demandFetches.get(), backgroundFetches.get());
+                demandFetches.get(), backgroundFetches.get(), zeroBlocks.get());
     }
 
     public BlockGeometry geometry() {
@@ -212,6 +217,70 @@ public final class RelocatingDevice implements BlockDevice {
         if (state() == RelocationState.ACTIVE) {
             ensurePresent(block, backgroundFetches);
         }
+    }
+
+    /**
+     * Background copy of a run: fetches up to {@code maxBlocks} consecutive absent blocks from
+     * {@code first} with one source read, skipping blocks that are present or being fetched.
+     *
+     * @return how many blocks were fetched (0 if {@code first} was present or taken)
+     */
+    public int copyRun(long first, int maxBlocks) throws IOException {
+        if (state() != RelocationState.ACTIVE) {
+            return 0;
+        }
+        List<CompletableFuture<Void>> claimed = claim(first, maxBlocks);
+        if (!claimed.isEmpty()) {
+            fetchClaimed(first, claimed, backgroundFetches);
+        }
+        return claimed.size();
+    }
+
+    /**
+     * Makes absent blocks that the source reports as reading zero present without transferring
+     * them: the local range is zeroed (a hole in a sparse cache) and the blocks marked present.
+     *
+     * @return how many blocks were zeroed
+     */
+    public int installZeroRun(long first, int maxBlocks) throws IOException {
+        if (state() != RelocationState.ACTIVE) {
+            return 0;
+        }
+        List<CompletableFuture<Void>> claimed = claim(first, maxBlocks);
+        int count = claimed.size();
+        if (count == 0) {
+            return 0;
+        }
+        try {
+            install(first, count, block -> cache.writeZeroes(geometry.start(block), geometry.length(block), Set.of()),
+                    () -> cache.writeZeroes(geometry.start(first),
+                            geometry.start(first + count - 1) + geometry.length(first + count - 1) - geometry.start(first), Set.of()));
+            zeroBlocks.addAndGet(count);
+            claimed.forEach(f -> f.complete(null));
+        } catch (IOException | RuntimeException e) {
+            claimed.forEach(f -> f.completeExceptionally(e));
+            throw e;
+        } finally {
+            for (int i = 0; i < count; i++) {
+                inFlight.remove(first + i, claimed.get(i));
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Allocation status of the source, for the background copier to skip holes and zero ranges.
+     * Empty once detached.
+     */
+    public List<Extent> sourceExtents(long offset, long length) throws IOException {
+        if (state() != RelocationState.ACTIVE) {
+            return List.of();
+        }
+        return backgroundSource().extents(offset, length);
+    }
+
+    public boolean isPresent(long block) {
+        return map.isPresent(block);
     }
 
     /** The first absent block at or after {@code from}, or -1. */
@@ -262,10 +331,7 @@ public final class RelocatingDevice implements BlockDevice {
             case STANDBY -> source().read(offset, dst);
             case ACTIVE -> {
                 if (dst.hasRemaining()) {
-                    long last = geometry.blockOf(offset + dst.remaining() - 1);
-                    for (long b = geometry.blockOf(offset); b <= last; b++) {
-                        ensurePresent(b, demandFetches);
-                    }
+                    ensureRangePresent(geometry.blockOf(offset), geometry.blockOf(offset + dst.remaining() - 1), demandFetches);
                 }
                 cache.read(offset, dst);
             }
@@ -357,10 +423,7 @@ public final class RelocatingDevice implements BlockDevice {
     public void cache(long offset, long length) throws IOException {
         Ranges.check(offset, length, size());
         if (state() == RelocationState.ACTIVE && length > 0) {
-            long last = geometry.blockOf(offset + length - 1);
-            for (long b = geometry.blockOf(offset); b <= last; b++) {
-                ensurePresent(b, demandFetches);
-            }
+            ensureRangePresent(geometry.blockOf(offset), geometry.blockOf(offset + length - 1), demandFetches);
         }
     }
 
@@ -443,46 +506,115 @@ public final class RelocatingDevice implements BlockDevice {
 
     /** Makes {@code block} local, fetching it unless present or already being fetched. */
     private void ensurePresent(long block, AtomicLong counter) throws IOException {
-        while (!map.isPresent(block)) {
-            CompletableFuture<Void> mine = new CompletableFuture<>();
-            CompletableFuture<Void> theirs = inFlight.putIfAbsent(block, mine);
-            if (theirs != null) {
-                await(theirs);
+        ensureRangePresent(block, block, counter);
+    }
+
+    /**
+     * Makes blocks {@code first..last} local. Adjacent absent blocks are fetched with one source
+     * read (up to {@link #MAX_RUN_BYTES}), so a large read over a WAN costs one round trip, not one
+     * per block; blocks someone else is fetching are waited for, not fetched twice.
+     */
+    private void ensureRangePresent(long first, long last, AtomicLong counter) throws IOException {
+        long block = first;
+        while (block <= last) {
+            if (map.isPresent(block)) {
+                block++;
                 continue;
             }
-            try {
-                fetchAndInstall(block);
-                counter.incrementAndGet();
-                mine.complete(null);
-            } catch (IOException | RuntimeException e) {
-                mine.completeExceptionally(e);
-                throw e;
-            } finally {
+            List<CompletableFuture<Void>> claimed = claim(block, last - block + 1);
+            if (claimed.isEmpty()) {
+                CompletableFuture<Void> theirs = inFlight.get(block);
+                if (theirs != null) {
+                    await(theirs);
+                }
+                continue; // present now, or the other fetch failed and this one may try
+            }
+            fetchClaimed(block, claimed, counter);
+            block += claimed.size();
+        }
+    }
+
+    /**
+     * Claims up to {@code maxBlocks} consecutive absent blocks from {@code first} that nobody else
+     * is fetching; each claim is a future others wait on. Stops at the first block that is
+     * present or already claimed.
+     */
+    private List<CompletableFuture<Void>> claim(long first, long maxBlocks) {
+        long limit = Math.min(maxBlocks, Math.max(1, MAX_RUN_BYTES / geometry.blockSize()));
+        List<CompletableFuture<Void>> claimed = new ArrayList<>();
+        for (long block = first; claimed.size() < limit && block < map.blockCount() && !map.isPresent(block); block++) {
+            CompletableFuture<Void> mine = new CompletableFuture<>();
+            if (inFlight.putIfAbsent(block, mine) != null) {
+                break;
+            }
+            if (map.isPresent(block)) { // installed between the check and the claim
                 inFlight.remove(block, mine);
+                mine.complete(null);
+                break;
+            }
+            claimed.add(mine);
+        }
+        return claimed;
+    }
+
+    /** Fetches claimed blocks with one source read and installs those still absent. */
+    private void fetchClaimed(long first, List<CompletableFuture<Void>> claimed, AtomicLong counter) throws IOException {
+        int count = claimed.size();
+        long start = geometry.start(first);
+        long end = geometry.start(first + count - 1) + geometry.length(first + count - 1);
+        try {
+            ByteBuffer data = ByteBuffer.allocate((int) (end - start));
+            try {
+                source(counter).read(start, data);
+            } catch (BlockDeviceException e) {
+                throw new BlockDeviceException(BlockError.IO, "cannot fetch blocks " + first + ".." + (first + count - 1)
+                        + " from the source: " + e.getMessage(), e);
+            }
+            data.flip();
+            install(first, count, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
+                    geometry.length(block)), false), () -> cache.write(start, data, false));
+            counter.addAndGet(count);
+            claimed.forEach(f -> f.complete(null));
+        } catch (IOException | RuntimeException e) {
+            claimed.forEach(f -> f.completeExceptionally(e));
+            throw e;
+        } finally {
+            for (int i = 0; i < count; i++) {
+                inFlight.remove(first + i, claimed.get(i));
             }
         }
     }
 
-    private void fetchAndInstall(long block) throws IOException {
-        long start = geometry.start(block);
-        ByteBuffer data = ByteBuffer.allocate(geometry.length(block));
-        try {
-            source().read(start, data);
-        } catch (BlockDeviceException e) {
-            throw new BlockDeviceException(BlockError.IO, "cannot fetch block " + block + " from the source: " + e.getMessage(), e);
-        }
-        data.flip();
-        ReentrantLock lock = stripes[stripe(block)];
-        lock.lock();
-        try {
-            // A local write may have landed while the data was in flight; it wins.
-            if (!map.isPresent(block)) {
-                cache.write(start, data, false);
-                map.markPresent(block);
+    /**
+     * Writes fetched data for blocks {@code first..first+count-1} under their locks, skipping any
+     * that a local write made present meanwhile (it wins: I3). One write for the whole run when
+     * nothing was skipped.
+     */
+    private void install(long first, int count, BlockAction writeBlock, IoAction writeAll) throws IOException {
+        withBlocksLocked(first, first + count - 1, () -> {
+            boolean allAbsent = true;
+            for (long block = first; block < first + count; block++) {
+                allAbsent &= !map.isPresent(block);
             }
-        } finally {
-            lock.unlock();
-        }
+            if (allAbsent) {
+                writeAll.run();
+                for (long block = first; block < first + count; block++) {
+                    map.markPresent(block);
+                }
+                return;
+            }
+            for (long block = first; block < first + count; block++) {
+                if (!map.isPresent(block)) {
+                    writeBlock.run(block);
+                    map.markPresent(block);
+                }
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface BlockAction {
+        void run(long block) throws IOException;
     }
 
     private static void await(CompletableFuture<Void> fetch) throws IOException {
@@ -547,11 +679,42 @@ public final class RelocatingDevice implements BlockDevice {
         return current;
     }
 
+    /** The lane a fetch uses: background copy has its own when one was given. */
+    private BlockDevice source(AtomicLong counter) throws BlockDeviceException {
+        return counter == backgroundFetches ? backgroundSource() : source();
+    }
+
+    private BlockDevice backgroundSource() throws BlockDeviceException {
+        BlockDevice lane = backgroundSource;
+        return lane != null && source != null ? lane : source();
+    }
+
+    /**
+     * Gives background copy its own connection to the source (same disk), so that a client's
+     * demand fetch never queues behind background transfers on one connection. Closed with the
+     * source.
+     */
+    public void separateBackgroundLane(BlockDevice lane) throws IOException {
+        requireNonNull(lane, "lane is null");
+        if (lane.size() != geometry.size()) {
+            throw new IOException("the background lane has " + lane.size() + " bytes, the disk " + geometry.size());
+        }
+        backgroundSource = lane;
+    }
+
     private void closeSource() throws IOException {
         BlockDevice current = source;
+        BlockDevice lane = backgroundSource;
         source = null;
-        if (current != null) {
-            current.close();
+        backgroundSource = null;
+        try {
+            if (lane != null) {
+                lane.close();
+            }
+        } finally {
+            if (current != null) {
+                current.close();
+            }
         }
     }
 

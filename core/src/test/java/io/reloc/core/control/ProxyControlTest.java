@@ -52,7 +52,12 @@ class ProxyControlTest {
         new Random(11).nextBytes(content);
         Arrays.fill(content, SIZE / 2, SIZE / 2 + (1 << 20), (byte) 0);
         Path source = dir.resolve("source.img");
-        Files.write(source, content);
+        // Sparse: the zero megabyte is a hole, which the copier must install without reading it.
+        try (var file = new java.io.RandomAccessFile(source.toFile(), "rw")) {
+            file.write(content, 0, SIZE / 2);
+            file.seek(SIZE / 2 + (1 << 20));
+            file.write(content, SIZE / 2 + (1 << 20), SIZE / 2 - (1 << 20));
+        }
         Path cache = dir.resolve("cache.img");
 
         try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
@@ -76,6 +81,7 @@ class ProxyControlTest {
             }
             String status = call(control, "GET", "/status");
             assertTrue(status.contains("\"state\":\"complete\"") && status.contains("\"source\":\"\""), status);
+            assertEquals(16, proxy.status().relocation().zeroBlocks(), "the hole must not be transferred: " + status);
         }
         assertArrayEquals(content, Files.readAllBytes(cache), "the cache must hold the whole source");
 

@@ -35,7 +35,7 @@ class RelocationPropertyTest {
     @TempDir
     Path dir;
 
-    sealed interface Action permits Read, Write, Zero, Trim, Flush, Copy, Crash, SourceDown, SourceUp, Activate, Complete, Cache {}
+    sealed interface Action permits Read, Write, Zero, Trim, Flush, Copy, CopyRun, ZeroRun, Crash, SourceDown, SourceUp, Activate, Complete, Cache {}
 
     record Read(int offset, int length) implements Action {}
 
@@ -49,6 +49,12 @@ class RelocationPropertyTest {
     record Flush() implements Action {}
 
     record Copy(int blocks) implements Action {}
+
+    /** Background copy of a run of blocks with one source read. */
+    record CopyRun(int firstBlock, int blocks) implements Action {}
+
+    /** Background install of the first absent block the source reports as zero, without transfer. */
+    record ZeroRun(int blocks) implements Action {}
 
     record Crash() implements Action {}
 
@@ -79,8 +85,12 @@ class RelocationPropertyTest {
             return new Trim(first, 1 + random.nextInt(blocks - first));
         } else if (roll < 62) {
             return new Flush();
-        } else if (roll < 74) {
+        } else if (roll < 68) {
             return new Copy(1 + random.nextInt(6));
+        } else if (roll < 72) {
+            return new CopyRun(random.nextInt((int) new BlockGeometry(SIZE, BLOCK).blockCount()), 1 + random.nextInt(5));
+        } else if (roll < 74) {
+            return new ZeroRun(1 + random.nextInt(3));
         } else if (roll < 81) {
             return new Crash();
         } else if (roll < 85) {
@@ -137,6 +147,10 @@ class RelocationPropertyTest {
         Path caseDir = Files.createTempDirectory(dir, "case");
         byte[] content = new byte[SIZE];
         new Random(actions.size()).nextBytes(content);
+        // Whole zero blocks (which the source reports as holes) and a partly zero one.
+        java.util.Arrays.fill(content, 3 * BLOCK, 5 * BLOCK, (byte) 0);
+        java.util.Arrays.fill(content, 7 * BLOCK, 8 * BLOCK, (byte) 0);
+        java.util.Arrays.fill(content, 9 * BLOCK, 9 * BLOCK + BLOCK / 2, (byte) 0);
         TestSource source = new TestSource(content);
         CrashableStore cache = new CrashableStore(SIZE);
         MapFile mapFile = new MapFile(caseDir.resolve("disk.map"));
@@ -188,6 +202,21 @@ class RelocationPropertyTest {
                         }
                     }
                 }
+                case CopyRun r -> attempt(where, source, () -> d.copyRun(r.firstBlock(), r.blocks()));
+                case ZeroRun z -> {
+                    // The copier zeroes only runs the source reports as zero; do the same.
+                    BlockGeometry g = d.geometry();
+                    for (long b = source.down ? -1 : d.nextAbsent(0); b >= 0; b = d.nextAbsent(b + 1)) {
+                        int run = 0;
+                        while (run < z.blocks() && b + run < g.blockCount() && sourceBlockIsZero(source, g, b + run)) {
+                            run++;
+                        }
+                        if (run > 0) {
+                            d.installZeroRun(b, run);
+                            break;
+                        }
+                    }
+                }
                 case Crash c -> {
                     cache.crash();
                     source.detached = false;
@@ -223,6 +252,11 @@ class RelocationPropertyTest {
         if (source.violation != null) {
             throw new AssertionError("final read-back: " + source.violation);
         }
+    }
+
+    private static boolean sourceBlockIsZero(TestSource source, BlockGeometry g, long block) throws IOException {
+        var extent = source.extents(g.start(block), g.length(block)).get(0);
+        return extent.zero() && extent.length() == g.length(block);
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class TestSource implements BlockDevice {
     private final MemoryBlockStore data;
+    private final byte[] content;
     final AtomicLong reads = new AtomicLong();
     volatile boolean down;
     volatile boolean detached;
@@ -28,6 +29,7 @@ final class TestSource implements BlockDevice {
     final CountDownLatch readStarted = new CountDownLatch(1);
 
     TestSource(byte[] content) throws IOException {
+        this.content = content.clone();
         data = new MemoryBlockStore(content.length);
         data.write(0, ByteBuffer.wrap(content), false);
     }
@@ -69,7 +71,29 @@ final class TestSource implements BlockDevice {
         if (down) {
             throw new BlockDeviceException(BlockError.IO, "source unreachable");
         }
-        return data.extents(offset, length);
+        // Zero runs are reported as holes, in 512-byte units, as a sparse file's server would.
+        List<Extent> result = new java.util.ArrayList<>();
+        long end = offset + length;
+        long at = offset;
+        while (at < end && result.size() < 1024) {
+            boolean zero = isZero(at, Math.min(end, at + 512));
+            long runEnd = at;
+            while (runEnd < end && isZero(runEnd, Math.min(end, runEnd + 512)) == zero) {
+                runEnd = Math.min(end, runEnd + 512);
+            }
+            result.add(zero ? Extent.hole(runEnd - at) : Extent.data(runEnd - at));
+            at = runEnd;
+        }
+        return result;
+    }
+
+    private boolean isZero(long from, long to) {
+        for (long i = from; i < to; i++) {
+            if (content[(int) i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

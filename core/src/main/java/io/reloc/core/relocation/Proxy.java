@@ -29,10 +29,13 @@ public final class Proxy implements Closeable {
 
     private final Plugins plugins;
     private final ReconnectingSource source;
+    private final ReconnectingSource lane;
     private final RelocatingDevice device;
     private final BackgroundCopier copier;
 
-    private Proxy(Plugins plugins, ReconnectingSource source, RelocatingDevice device, BackgroundCopier copier) {
+    private Proxy(Plugins plugins, ReconnectingSource source, ReconnectingSource lane, RelocatingDevice device,
+                  BackgroundCopier copier) {
+        this.lane = lane;
         this.plugins = plugins;
         this.source = source;
         this.device = device;
@@ -61,7 +64,7 @@ public final class Proxy implements Closeable {
             var completed = closeOnFailure(cache, () -> RelocatingDevice.openCompleted(cache, mapFile, CacheId.read(cachePath).orElse("")));
             if (completed.isPresent()) {
                 log.info("relocation of {} is complete; serving the local copy", config.source());
-                return new Proxy(plugins, null, completed.get(), null);
+                return new Proxy(plugins, null, null, completed.get(), null);
             }
             cache.close();
         }
@@ -75,13 +78,25 @@ public final class Proxy implements Closeable {
             String cacheId = mapExists ? CacheId.read(cachePath).orElse("") : CacheId.assign(cachePath);
             RelocatingDevice device = closeOnFailure(cache, () -> RelocatingDevice.open(cache, source, mapFile,
                     config.blockSize(), identity(config.source()), cacheId, config.activate()));
+            // Background copy gets a connection of its own, so that a client's demand fetch never
+            // waits behind background transfers queued on the same connection.
+            ReconnectingSource lane = null;
+            if (device.state() != RelocationState.COMPLETE) {
+                try {
+                    lane = connect(plugins, config.source(), config);
+                    device.separateBackgroundLane(lane);
+                } catch (IOException | RuntimeException e) {
+                    device.close();
+                    throw e;
+                }
+            }
             BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()));
             copier.start();
             RelocationStatus status = device.status();
             log.info("relocation of {} ({} blocks of {} bytes): {}, {} of {} blocks present",
                     config.source(), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(Locale.ROOT),
                     status.presentBlocks(), status.blockCount());
-            return new Proxy(plugins, source, device, copier);
+            return new Proxy(plugins, source, lane, device, copier);
         } catch (IOException | RuntimeException e) {
             source.close();
             throw e;
@@ -171,6 +186,9 @@ public final class Proxy implements Closeable {
             }
         }
         source.redirect(() -> connector.open(newSource), newSource.toString());
+        if (lane != null) {
+            lane.redirect(() -> connector.open(newSource), newSource.toString());
+        }
     }
 
     /** Stops background copy (the device stays usable); what a server does before closing devices. */

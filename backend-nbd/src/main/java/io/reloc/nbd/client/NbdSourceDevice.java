@@ -1,11 +1,11 @@
 package io.reloc.nbd.client;
 
 import io.reloc.api.BlockDevice;
+import io.reloc.api.ReadOnlyBlockDevice;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
-import io.reloc.api.ZeroFlag;
 import io.reloc.nbd.protocol.NbdConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +16,6 @@ import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,7 +29,7 @@ import static java.util.Objects.requireNonNull;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
  * requests are spread over several connections. Thread safe.
  */
-public final class NbdSourceDevice implements BlockDevice {
+public final class NbdSourceDevice implements ReadOnlyBlockDevice {
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
 
     /** Requests in flight on the connection; more callers wait. */
@@ -160,11 +159,6 @@ public final class NbdSourceDevice implements BlockDevice {
     }
 
     @Override
-    public boolean isReadOnly() {
-        return true;
-    }
-
-    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int length = dst.remaining();
         checkRange(offset, length);
@@ -277,29 +271,6 @@ public final class NbdSourceDevice implements BlockDevice {
     private long alignUp(long x) {
         long r = x % minimum;
         return r == 0 ? x : x + minimum - r;
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        throw readOnly();
-    }
-
-    /** Nothing to persist: the source is never written. */
-    @Override
-    public void flush() {}
-
-    @Override
-    public void trim(long offset, long length, boolean fua) throws IOException {
-        throw readOnly();
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
-        throw readOnly();
-    }
-
-    private static BlockDeviceException readOnly() {
-        return new BlockDeviceException(BlockError.READ_ONLY, "a relocation never writes its source");
     }
 
     /** Sends NBD_CMD_DISC and closes; pending reads fail with IO. Idempotent. */

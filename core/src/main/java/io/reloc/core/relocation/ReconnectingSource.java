@@ -1,10 +1,10 @@
 package io.reloc.core.relocation;
 
 import io.reloc.api.BlockDevice;
+import io.reloc.api.ReadOnlyBlockDevice;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.Extent;
-import io.reloc.api.ZeroFlag;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
@@ -24,7 +23,7 @@ import static java.util.Objects.requireNonNull;
  * for the hold timeout, so a client sees either the right bytes or EIO, never wrong data.
  * {@link #redirect} points it at a new address (the source moved). Thread safe; read-only.
  */
-public final class ReconnectingSource implements BlockDevice {
+public final class ReconnectingSource implements ReadOnlyBlockDevice {
     private static final Logger log = LoggerFactory.getLogger(ReconnectingSource.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -86,11 +85,6 @@ public final class ReconnectingSource implements BlockDevice {
     @Override
     public long size() {
         return size;
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return true;
     }
 
     @Override
@@ -199,28 +193,6 @@ public final class ReconnectingSource implements BlockDevice {
                 log.debug("closing a broken source connection: {}", e.getMessage());
             }
         }
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        throw readOnly();
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void trim(long offset, long length, boolean fua) throws IOException {
-        throw readOnly();
-    }
-
-    @Override
-    public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
-        throw readOnly();
-    }
-
-    private static BlockDeviceException readOnly() {
-        return new BlockDeviceException(BlockError.READ_ONLY, "a relocation never writes its source");
     }
 
     @Override

@@ -21,9 +21,11 @@ final class InquiryData {
     private final String name;
     private final int blockSize;
     private final int preferred;
+    private final int maxTransferBlocks;
 
-    InquiryData(String name, int blockSize, int preferredBytes) {
+    InquiryData(String name, int blockSize, int preferredBytes, int maxTransferBlocks) {
         this.name = name;
+        this.maxTransferBlocks = maxTransferBlocks;
         this.blockSize = blockSize;
         this.preferred = preferredBytes;
         byte[] hash = sha256(name);
@@ -104,8 +106,8 @@ final class InquiryData {
         b[0] = 0x01; // WSNZ: WRITE SAME needs a non-zero block count
         b[1] = (byte) LogicalUnit.MAX_COMPARE_AND_WRITE_BLOCKS;
         Cdb.put16(b, 2, Math.max(1, preferred / blockSize));
-        Cdb.put32(b, 4, LogicalUnit.MAX_TRANSFER_BLOCKS);
-        Cdb.put32(b, 8, Math.max(1, (1 << 20) / blockSize));
+        Cdb.put32(b, 4, maxTransferBlocks);
+        Cdb.put32(b, 8, Math.min(maxTransferBlocks, Math.max(1, (1 << 20) / blockSize)));
         Cdb.put32(b, 16, LogicalUnit.MAX_UNMAP_BLOCKS);
         Cdb.put32(b, 20, LogicalUnit.MAX_UNMAP_DESCRIPTORS);
         Cdb.put32(b, 24, Math.max(1, 4096 / blockSize));

@@ -31,12 +31,12 @@ import static java.util.Objects.requireNonNull;
 public final class LogicalUnit {
     /** Logical block size exposed to initiators. */
     public static final int DEFAULT_BLOCK_SIZE = 512;
-    /** Largest READ/WRITE transfer, in blocks (Block Limits VPD): bounds one buffer to 8 MiB. */
-    static final int MAX_TRANSFER_BLOCKS = 16384;
+    /** Largest READ/WRITE payload whatever the device allows: bounds one buffer to 32 MiB. */
+    public static final int MAX_TRANSFER_BYTES = 32 << 20;
     static final int MAX_COMPARE_AND_WRITE_BLOCKS = 255;
     static final int MAX_UNMAP_DESCRIPTORS = 256;
-    static final long MAX_UNMAP_BLOCKS = 1L << 22;
-    static final long MAX_WRITE_SAME_BLOCKS = 1L << 22;
+    static final long MAX_UNMAP_BLOCKS = 1L << 20;
+    static final long MAX_WRITE_SAME_BLOCKS = 1L << 20;
     private static final int ZERO_CHUNK = 1 << 20;
 
     private final BlockDevice device;
@@ -44,6 +44,7 @@ public final class LogicalUnit {
     private final ReadWriteLock writeLock;
     private final int blockSize;
     private final long blocks;
+    private final int maxTransferBlocks;
 
     /**
      * @param device the device served; shared, never closed here
@@ -55,8 +56,9 @@ public final class LogicalUnit {
         this.writeLock = requireNonNull(writeLock, "writeLock is null");
         this.blockSize = Math.max(DEFAULT_BLOCK_SIZE, device.blockSizes().minimum());
         this.blocks = device.size() / blockSize;
+        this.maxTransferBlocks = Math.max(1, Math.min(device.blockSizes().maximum(), MAX_TRANSFER_BYTES) / blockSize);
         this.inquiry = new InquiryData(requireNonNull(name, "name is null"), blockSize,
-                device.blockSizes().preferred());
+                device.blockSizes().preferred(), maxTransferBlocks);
     }
 
     public int blockSize() {
@@ -196,7 +198,7 @@ public final class LogicalUnit {
     private ScsiResult getLbaStatus(byte[] cdb) throws ScsiException {
         long lba = u64(cdb, 2);
         long alloc = u32(cdb, 10);
-        if (lba >= blocks) {
+        if (lba < 0 || lba >= blocks) {
             throw new ScsiException(Sense.LBA_OUT_OF_RANGE);
         }
         int max = (int) Math.max(1, Math.min(64, (alloc - 8) / 16));
@@ -260,7 +262,7 @@ public final class LogicalUnit {
     private ScsiResult read(byte[] cdb, long lba, long count, boolean protectField) throws ScsiException {
         checkNoProtection(cdb, protectField);
         checkRange(lba, count);
-        if (count > MAX_TRANSFER_BLOCKS) {
+        if (count > maxTransferBlocks) {
             throw new ScsiException(Sense.INVALID_FIELD_IN_CDB);
         }
         byte[] data = new byte[(int) (count * blockSize)];
@@ -283,7 +285,7 @@ public final class LogicalUnit {
             throws ScsiException {
         checkNoProtection(cdb, protectField);
         checkRange(lba, count);
-        if (count > MAX_TRANSFER_BLOCKS) {
+        if (count > maxTransferBlocks) {
             throw new ScsiException(Sense.INVALID_FIELD_IN_CDB);
         }
         checkWritable();
@@ -324,7 +326,7 @@ public final class LogicalUnit {
         if (bytchk == 0 || count == 0) {
             return ScsiResult.good();
         }
-        if (count > MAX_TRANSFER_BLOCKS) {
+        if (count > maxTransferBlocks) {
             throw new ScsiException(Sense.INVALID_FIELD_IN_CDB);
         }
         byte[] medium = new byte[(int) (count * blockSize)];
@@ -413,7 +415,7 @@ public final class LogicalUnit {
         for (int i = 0; i < n; i++) {
             long lba = u64(out, 8 + 16 * i);
             long count = u32(out, 16 + 16 * i);
-            if (lba > blocks || count > blocks - lba) {
+            if (lba < 0 || lba > blocks || count > blocks - lba) {
                 throw new ScsiException(Sense.LBA_OUT_OF_RANGE);
             }
             if (count > MAX_UNMAP_BLOCKS) {
@@ -448,6 +450,10 @@ public final class LogicalUnit {
         }
         checkRange(lba, count);
         if (count == 0) {
+            if (out.length > 0) {
+                // Data for zero blocks: the count was probably truncated to 8 bits.
+                throw new ScsiException(Sense.INVALID_FIELD_IN_CDB);
+            }
             return ScsiResult.good();
         }
         checkWritable();

@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.zip.CRC32C;
 
 /**
  * Frames PDUs on a byte stream: reads and writes the BHS, AHS, the optional CRC32C header digest,
@@ -12,6 +13,7 @@ import java.io.OutputStream;
  * to one connection and is used by one reader thread and (under the caller's lock) one writer.
  */
 public final class PduCodec {
+    private static final byte[] PAD = new byte[3];
     private volatile boolean headerDigest;
     private volatile boolean dataDigest;
     private volatile int maxRecvDataSegmentLength;
@@ -90,33 +92,52 @@ public final class PduCodec {
 
     /** Encodes one PDU with the current digest settings. */
     public byte[] encode(Pdu pdu) {
-        byte[] bhs = pdu.bhs();
-        byte[] ahs = pdu.ahs();
-        byte[] data = pdu.data();
-        boolean hd = headerDigest;
-        boolean dd = dataDigest && data.length > 0;
-        int size = bhs.length + ahs.length + (hd ? 4 : 0) + data.length + padding(data.length) + (dd ? 4 : 0);
-        byte[] out = new byte[size];
-        System.arraycopy(bhs, 0, out, 0, bhs.length);
-        out[4] = (byte) (ahs.length / 4);
-        System.arraycopy(ahs, 0, out, bhs.length, ahs.length);
-        int at = bhs.length + ahs.length;
-        if (hd) {
-            byte[] header = java.util.Arrays.copyOf(out, at);
-            Digests.putLittleEndian(out, at, Digests.headerDigest(java.util.Arrays.copyOf(header, bhs.length),
-                    ahs));
-            at += 4;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            write(out, pdu);
+        } catch (IOException e) {
+            throw new IllegalStateException("a byte array stream does not fail", e);
         }
-        System.arraycopy(data, 0, out, at, data.length);
-        at += data.length + padding(data.length);
-        if (dd) {
-            Digests.putLittleEndian(out, at, Digests.dataDigest(data));
-        }
-        return out;
+        return out.toByteArray();
     }
 
     public void write(OutputStream out, Pdu pdu) throws IOException {
-        out.write(encode(pdu));
+        byte[] data = pdu.data();
+        write(out, pdu, data, 0, data.length);
+    }
+
+    /**
+     * Writes {@code pdu}'s header with {@code length} bytes of {@code data} from {@code offset}
+     * as its data segment, ignoring {@code pdu.data()}: Data-In PDUs are slices of one buffer,
+     * sent without copying them out. Sets the header's DataSegmentLength and TotalAHSLength.
+     */
+    public void write(OutputStream out, Pdu pdu, byte[] data, int offset, int length) throws IOException {
+        byte[] bhs = pdu.bhs();
+        byte[] ahs = pdu.ahs();
+        bhs[4] = (byte) (ahs.length / 4);
+        bhs[5] = (byte) (length >>> 16);
+        bhs[6] = (byte) (length >>> 8);
+        bhs[7] = (byte) length;
+        out.write(bhs);
+        out.write(ahs);
+        if (headerDigest) {
+            byte[] digest = new byte[4];
+            Digests.putLittleEndian(digest, 0, Digests.headerDigest(bhs, ahs));
+            out.write(digest);
+        }
+        out.write(data, offset, length);
+        int pad = padding(length);
+        if (pad > 0) {
+            out.write(PAD, 0, pad);
+        }
+        if (dataDigest && length > 0) {
+            CRC32C crc = new CRC32C();
+            crc.update(data, offset, length);
+            crc.update(PAD, 0, pad);
+            byte[] digest = new byte[4];
+            Digests.putLittleEndian(digest, 0, (int) crc.getValue());
+            out.write(digest);
+        }
     }
 
     private static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {

@@ -31,6 +31,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.io.InterruptedIOException;
 import java.util.Set;
 import java.util.HashSet;
 
@@ -38,9 +41,11 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One iSCSI connection, which is one session (MaxConnections=1, ErrorRecoveryLevel=0): login,
- * then the full feature phase. Runs on its own virtual thread and executes commands in CmdSN
- * order as they arrive, so responses leave in order; only write commands waiting for Data-Out
- * are pending, and R2Ts are issued for one of them at a time so buffered data stays bounded.
+ * then the full feature phase. A reader virtual thread reads PDUs and keeps all sequencing state
+ * (CmdSN window, write tasks waiting for Data-Out, R2Ts); each SCSI command whose data is
+ * complete runs on a virtual thread of its own, at most {@code commandWindow} at once, and its
+ * response is sent whole under {@link #sendLock}, which also orders StatSN. R2Ts are issued for
+ * one write task at a time so buffered data stays bounded.
  *
  * <p>On a protocol error the connection is closed (session recovery at ErrorRecoveryLevel 0);
  * other connections are not affected.
@@ -75,8 +80,14 @@ final class Connection {
     private LogicalUnit unit;
     private Export export;
     private boolean discovery;
+    /** Guards the output stream and StatSN: every PDU or response goes out whole under it. */
+    private final Object sendLock = new Object();
+    private Semaphore inFlight;
+    /** Tags of commands executing now, for ABORT TASK. */
+    private final Set<Integer> running = ConcurrentHashMap.newKeySet();
     private int statSn;
-    private int expCmdSn;
+    /** Written by the reader thread only; read when any response is stamped. */
+    private volatile int expCmdSn;
     private int nextTtt = 1;
     private WriteTask soliciting;
     private boolean closing;
@@ -134,7 +145,6 @@ final class Connection {
             }
             Pdu response = login.handle(request);
             send(response);
-            out.flush();
             if (login.failure().isPresent()) {
                 log.info("{}: login refused ({}) for initiator '{}'", peer, login.failure().get(),
                         login.initiatorName());
@@ -144,6 +154,7 @@ final class Connection {
                 params = login.parameters();
                 statSn = login.nextStatSn();
                 expCmdSn = login.expCmdSn();
+                inFlight = new Semaphore(target.config().commandWindow());
                 discovery = login.discovery();
                 codec.digests(params.headerDigest(), params.dataDigest());
                 codec.maxRecvDataSegmentLength(params.targetMaxRecvDataSegmentLength());
@@ -165,7 +176,6 @@ final class Connection {
                 return;
             }
             dispatch(pdu);
-            out.flush();
         }
     }
 
@@ -308,9 +318,11 @@ final class Connection {
         task.burstDataSn = 0;
         Pdu r = Pdu.create(Opcode.R2T).flags(0x80);
         r.longAt(8, task.lun).itt(task.itt).intAt(20, task.ttt);
-        r.intAt(24, statSn).intAt(28, expCmdSn).intAt(32, maxCmdSn());
         r.intAt(36, task.r2tSn++).intAt(40, task.received).intAt(44, length);
-        send(r);
+        synchronized (sendLock) {
+            r.intAt(24, statSn).intAt(28, expCmdSn).intAt(32, maxCmdSn());
+            send(r);
+        }
     }
 
     private void dataOut(Pdu pdu) throws IOException {
@@ -391,10 +403,50 @@ final class Connection {
         }
     }
 
+    /** Runs a command on a virtual thread of its own; blocks while the window is full. */
     private void execute(int itt, long lun, byte[] cdb, int expected, boolean write, byte[] dataOut)
             throws IOException {
-        ScsiResult result = unit.execute(cdb, dataOut);
-        respond(itt, lun, cdb, expected, write, result);
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the command window was full");
+        }
+        running.add(itt);
+        Thread.ofVirtual().name("iscsi-task-" + Integer.toHexString(itt)).start(() -> {
+            try {
+                respond(itt, lun, cdb, expected, write, unit.execute(cdb, dataOut));
+            } catch (IOException e) {
+                log.debug("{}: cannot send a response, closing: {}", peer, e.toString());
+                closeQuietly();
+            } catch (RuntimeException e) {
+                log.error("{}: internal error in a command, closing the connection", peer, e);
+                closeQuietly();
+            } finally {
+                running.remove(itt);
+                inFlight.release();
+            }
+        });
+    }
+
+    /** Waits until no command executes, so a response that must come last does. */
+    private void drain() throws IOException {
+        int window = target.config().commandWindow();
+        try {
+            inFlight.acquire(window);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for commands to finish");
+        }
+        inFlight.release(window);
+    }
+
+    private void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // Closing anyway.
+        }
     }
 
     /** Sends data-in and status, with residuals (RFC 7143 §11.4.5) against the expected length. */
@@ -416,38 +468,43 @@ final class Connection {
         int send = (int) Math.min(data.length, expected);
         boolean good = result.status() == ScsiResult.GOOD;
         int chunk = params.initiatorMaxRecvDataSegmentLength();
-        int dataSn = 0;
-        for (int offset = 0; offset < send; offset += chunk) {
-            int n = Math.min(chunk, send - offset);
-            boolean last = offset + n == send;
-            boolean burstEnd = last || (offset + n) % params.maxBurstLength() == 0;
-            Pdu d = Pdu.create(Opcode.DATA_IN);
-            int flags = burstEnd ? 0x80 : 0;
-            d.longAt(8, lun).itt(itt).intAt(20, Pdu.RESERVED_TAG);
-            d.intAt(36, dataSn++).intAt(40, offset);
-            d.data(Arrays.copyOfRange(data, offset, offset + n));
-            if (last && good) {
-                // Status travels in the last Data-In when there is no sense data (S bit).
-                d.flags(flags | 0x01 | residualFlags).byteAt(3, ScsiResult.GOOD).intAt(44, (int) residual);
-                sendWithStatus(d);
-                return;
+        synchronized (sendLock) {
+            int dataSn = 0;
+            for (int offset = 0; offset < send; offset += chunk) {
+                int n = Math.min(chunk, send - offset);
+                boolean last = offset + n == send;
+                boolean burstEnd = last || (offset + n) % params.maxBurstLength() == 0;
+                Pdu d = Pdu.create(Opcode.DATA_IN);
+                int flags = burstEnd ? 0x80 : 0;
+                d.longAt(8, lun).itt(itt).intAt(20, Pdu.RESERVED_TAG);
+                d.intAt(36, dataSn++).intAt(40, offset);
+                if (last && good) {
+                    // Status travels in the last Data-In when there is no sense data (S bit).
+                    d.flags(flags | 0x01 | residualFlags).byteAt(3, ScsiResult.GOOD).intAt(44, (int) residual);
+                    d.intAt(24, statSn++);
+                } else {
+                    d.flags(flags);
+                }
+                d.intAt(28, expCmdSn).intAt(32, maxCmdSn());
+                codec.write(out, d, data, offset, n);
+                if (last && good) {
+                    out.flush();
+                    return;
+                }
             }
-            d.flags(flags);
-            d.intAt(28, expCmdSn).intAt(32, maxCmdSn());
-            send(d);
+            Pdu r = Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags);
+            r.byteAt(2, 0).byteAt(3, result.status()).itt(itt);
+            r.intAt(36, dataSn).intAt(44, (int) residual);
+            if (result.sense().isPresent()) {
+                byte[] sense = result.sense().get().fixedFormat();
+                byte[] segment = new byte[2 + sense.length];
+                segment[0] = (byte) (sense.length >>> 8);
+                segment[1] = (byte) sense.length;
+                System.arraycopy(sense, 0, segment, 2, sense.length);
+                r.data(segment);
+            }
+            sendWithStatus(r);
         }
-        Pdu r = Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags);
-        r.byteAt(2, 0).byteAt(3, result.status()).itt(itt);
-        r.intAt(36, dataSn).intAt(44, (int) residual);
-        if (result.sense().isPresent()) {
-            byte[] sense = result.sense().get().fixedFormat();
-            byte[] segment = new byte[2 + sense.length];
-            segment[0] = (byte) (sense.length >>> 8);
-            segment[1] = (byte) sense.length;
-            System.arraycopy(sense, 0, segment, 2, sense.length);
-            r.data(segment);
-        }
-        sendWithStatus(r);
     }
 
     private void taskManagement(Pdu pdu) throws IOException {
@@ -457,9 +514,14 @@ final class Connection {
         int function = pdu.flags() & 0x7f;
         int response = switch (function) {
             case 1 -> { // ABORT TASK
-                WriteTask task = pending.remove(pdu.intAt(20));
+                int referenced = pdu.intAt(20);
+                WriteTask task = pending.remove(referenced);
                 if (task == null) {
-                    yield 1; // already completed: the task does not exist
+                    if (running.contains(referenced)) {
+                        // Executing commands are not interrupted: let it finish and answer first.
+                        drain();
+                    }
+                    yield 1; // completed: the task does not exist
                 }
                 awaitingR2T.remove(task);
                 if (soliciting == task) {
@@ -475,6 +537,7 @@ final class Connection {
                 pending.clear();
                 awaitingR2T.clear();
                 soliciting = null;
+                drain();
                 yield 0;
             }
             case 8 -> 4; // TASK REASSIGN needs ErrorRecoveryLevel 2
@@ -537,6 +600,7 @@ final class Connection {
             return;
         }
         int reason = pdu.flags() & 0x7f;
+        drain();
         Pdu r = Pdu.create(Opcode.LOGOUT_RESPONSE).flags(0x80);
         r.byteAt(2, reason == 2 ? 2 : 0).itt(pdu.itt());
         r.shortAt(40, params.defaultTime2Wait()).shortAt(42, params.defaultTime2Retain());
@@ -563,7 +627,6 @@ final class Connection {
         }
         try {
             reject(e.pdu(), e.kind() == PduException.Kind.DATA_DIGEST ? REJECT_DATA_DIGEST : REJECT_PROTOCOL_ERROR);
-            out.flush();
         } catch (IOException ignored) {
             // The connection is being closed anyway.
         }
@@ -571,12 +634,16 @@ final class Connection {
 
     /** Sends a PDU that carries status: it takes the next StatSN and the current window. */
     private void sendWithStatus(Pdu pdu) throws IOException {
-        pdu.intAt(24, statSn++).intAt(28, expCmdSn).intAt(32, maxCmdSn());
-        send(pdu);
+        synchronized (sendLock) {
+            pdu.intAt(24, statSn++).intAt(28, expCmdSn).intAt(32, maxCmdSn());
+            send(pdu);
+        }
     }
 
-    /** Queues a PDU; the loop flushes once it has answered the request it is handling. */
     private void send(Pdu pdu) throws IOException {
-        codec.write(out, pdu);
+        synchronized (sendLock) {
+            codec.write(out, pdu);
+            out.flush();
+        }
     }
 }

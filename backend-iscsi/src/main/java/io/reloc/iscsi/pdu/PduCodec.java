@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.zip.CRC32C;
 
 /**
@@ -138,6 +139,39 @@ public final class PduCodec {
             Digests.putLittleEndian(digest, 0, (int) crc.getValue());
             out.write(digest);
         }
+    }
+
+    /**
+     * Frames {@code pdu}'s header with {@code data} (position to limit, not consumed) as its data
+     * segment, for a gathering channel write: header with its digest, the data itself (a direct
+     * buffer is written without copying), then padding and data digest. Sets the header's
+     * DataSegmentLength and TotalAHSLength; ignores {@code pdu.data()}.
+     */
+    public ByteBuffer[] frame(Pdu pdu, ByteBuffer data) {
+        byte[] bhs = pdu.bhs();
+        byte[] ahs = pdu.ahs();
+        int length = data.remaining();
+        bhs[4] = (byte) (ahs.length / 4);
+        bhs[5] = (byte) (length >>> 16);
+        bhs[6] = (byte) (length >>> 8);
+        bhs[7] = (byte) length;
+        boolean hd = headerDigest;
+        byte[] head = new byte[bhs.length + ahs.length + (hd ? 4 : 0)];
+        System.arraycopy(bhs, 0, head, 0, bhs.length);
+        System.arraycopy(ahs, 0, head, bhs.length, ahs.length);
+        if (hd) {
+            Digests.putLittleEndian(head, bhs.length + ahs.length, Digests.headerDigest(bhs, ahs));
+        }
+        int pad = padding(length);
+        boolean dd = dataDigest && length > 0;
+        byte[] tail = new byte[pad + (dd ? 4 : 0)];
+        if (dd) {
+            CRC32C crc = new CRC32C();
+            crc.update(data.duplicate());
+            crc.update(PAD, 0, pad);
+            Digests.putLittleEndian(tail, pad, (int) crc.getValue());
+        }
+        return new ByteBuffer[] {ByteBuffer.wrap(head), data.duplicate(), ByteBuffer.wrap(tail)};
     }
 
     private static void readFully(InputStream in, byte[] b, int off, int len) throws IOException {

@@ -42,6 +42,7 @@ public final class LogicalUnit {
     private final BlockDevice device;
     private final InquiryData inquiry;
     private final ReadWriteLock writeLock;
+    private final DataBuffers buffers;
     private final int blockSize;
     private final long blocks;
     private final int maxTransferBlocks;
@@ -52,6 +53,12 @@ public final class LogicalUnit {
      * @param writeLock shared by every logical unit over {@code device}
      */
     public LogicalUnit(BlockDevice device, String name, ReadWriteLock writeLock) {
+        this(device, name, writeLock, DataBuffers.HEAP);
+    }
+
+    /** @param buffers where READ data goes; see {@link ScsiResult#data()} for who gives it back */
+    public LogicalUnit(BlockDevice device, String name, ReadWriteLock writeLock, DataBuffers buffers) {
+        this.buffers = requireNonNull(buffers, "buffers is null");
         this.device = requireNonNull(device, "device is null");
         this.writeLock = requireNonNull(writeLock, "writeLock is null");
         this.blockSize = Math.max(DEFAULT_BLOCK_SIZE, device.blockSizes().minimum());
@@ -265,9 +272,16 @@ public final class LogicalUnit {
         if (count > maxTransferBlocks) {
             throw new ScsiException(Sense.INVALID_FIELD_IN_CDB);
         }
-        byte[] data = new byte[(int) (count * blockSize)];
-        readInto(lba * blockSize, data);
-        return ScsiResult.good(data);
+        ByteBuffer data = buffers.allocate((int) (count * blockSize));
+        try {
+            if (data.hasRemaining()) {
+                device.read(lba * blockSize, data);
+            }
+        } catch (IOException e) {
+            buffers.release(data);
+            throw new ScsiException(sense(e, false));
+        }
+        return ScsiResult.good(data.flip());
     }
 
     private void readInto(long offset, byte[] data) throws ScsiException {

@@ -15,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import io.reloc.iscsi.scsi.DataBuffers;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
 import java.util.ArrayDeque;
@@ -66,7 +66,7 @@ final class Connection {
     private static final int REJECT_NOT_SUPPORTED = 0x05;
     private static final int REJECT_INVALID_FIELD = 0x09;
 
-    private final Socket socket;
+    private final SocketChannel channel;
     private final IscsiTarget target;
     private final String peer;
     private final PduCodec codec;
@@ -75,7 +75,9 @@ final class Connection {
     /** Tags of write tasks ended early, whose remaining Data-Out PDUs are dropped. */
     private final Set<Integer> discarded = new HashSet<>();
 
-    private OutputStream out;
+    /** Only to check that output is set up; PDUs go out with gathering channel writes. */
+    private boolean outputReady;
+    private final DataBuffers buffers;
     private SessionParameters params;
     private LogicalUnit unit;
     private Export export;
@@ -92,8 +94,9 @@ final class Connection {
     private WriteTask soliciting;
     private boolean closing;
 
-    Connection(Socket socket, IscsiTarget target, String peer) {
-        this.socket = requireNonNull(socket, "socket is null");
+    Connection(SocketChannel channel, IscsiTarget target, String peer, DataBuffers buffers) {
+        this.channel = requireNonNull(channel, "channel is null");
+        this.buffers = requireNonNull(buffers, "buffers is null");
         this.target = requireNonNull(target, "target is null");
         this.peer = requireNonNull(peer, "peer is null");
         this.codec = new PduCodec(8192);
@@ -102,7 +105,7 @@ final class Connection {
     /** Serves the connection until logout, a protocol error or the peer closing; never throws. */
     void serve() {
         // The catch blocks may still answer (Reject), so the socket closes after them.
-        try (socket) {
+        try (channel) {
             serveOpen();
         } catch (IOException e) {
             log.debug("{}: closing failed: {}", peer, e.toString());
@@ -111,14 +114,15 @@ final class Connection {
 
     private void serveOpen() {
         try {
-            socket.setTcpNoDelay(true);
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
-            out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
-            socket.setSoTimeout(LOGIN_TIMEOUT_MS);
+            channel.socket().setTcpNoDelay(true);
+            // The socket adaptor's stream honours SO_TIMEOUT, which bounds the login.
+            InputStream in = new BufferedInputStream(channel.socket().getInputStream(), 1 << 16);
+            outputReady = true;
+            channel.socket().setSoTimeout(LOGIN_TIMEOUT_MS);
             if (!login(in)) {
                 return;
             }
-            socket.setSoTimeout(0);
+            channel.socket().setSoTimeout(0);
             fullFeature(in);
         } catch (SocketTimeoutException e) {
             log.info("{}: login timed out, closing", peer);
@@ -160,7 +164,7 @@ final class Connection {
                 codec.maxRecvDataSegmentLength(params.targetMaxRecvDataSegmentLength());
                 if (!discovery) {
                     export = login.export().orElseThrow();
-                    unit = target.logicalUnit(export);
+                    unit = target.logicalUnit(export, buffers);
                 }
                 log.info("{}: {} session for initiator '{}'{}", peer, discovery ? "discovery" : "normal",
                         login.initiatorName(), discovery ? "" : " on export '" + export.name() + "'");
@@ -414,8 +418,10 @@ final class Connection {
         }
         running.add(itt);
         Thread.ofVirtual().name("iscsi-task-" + Integer.toHexString(itt)).start(() -> {
+            ScsiResult result = null;
             try {
-                respond(itt, lun, cdb, expected, write, unit.execute(cdb, dataOut));
+                result = unit.execute(cdb, dataOut);
+                respond(itt, lun, cdb, expected, write, result);
             } catch (IOException e) {
                 log.debug("{}: cannot send a response, closing: {}", peer, e.toString());
                 closeQuietly();
@@ -423,6 +429,9 @@ final class Connection {
                 log.error("{}: internal error in a command, closing the connection", peer, e);
                 closeQuietly();
             } finally {
+                if (result != null) {
+                    buffers.release(result.data());
+                }
                 running.remove(itt);
                 inFlight.release();
             }
@@ -443,7 +452,7 @@ final class Connection {
 
     private void closeQuietly() {
         try {
-            socket.close();
+            channel.close();
         } catch (IOException ignored) {
             // Closing anyway.
         }
@@ -452,10 +461,11 @@ final class Connection {
     /** Sends data-in and status, with residuals (RFC 7143 §11.4.5) against the expected length. */
     private void respond(int itt, long lun, byte[] cdb, int expected, boolean write, ScsiResult result)
             throws IOException {
-        byte[] data = result.dataIn();
+        ByteBuffer data = result.data().duplicate();
+        int dataLength = data.remaining();
         long dataOut = unit.dataOutLength(cdb);
         // The W bit may be clear with an expected length of 0; the CDB still says data-out.
-        long transferLength = dataOut > 0 || write ? dataOut : data.length;
+        long transferLength = dataOut > 0 || write ? dataOut : dataLength;
         int residualFlags = 0;
         long residual = 0;
         if (transferLength > expected) {
@@ -465,7 +475,7 @@ final class Connection {
             residualFlags = 0x02; // underflow
             residual = expected - transferLength;
         }
-        int send = (int) Math.min(data.length, expected);
+        int send = (int) Math.min(dataLength, expected);
         boolean good = result.status() == ScsiResult.GOOD;
         int chunk = params.initiatorMaxRecvDataSegmentLength();
         synchronized (sendLock) {
@@ -486,9 +496,9 @@ final class Connection {
                     d.flags(flags);
                 }
                 d.intAt(28, expCmdSn).intAt(32, maxCmdSn());
-                codec.write(out, d, data, offset, n);
+                int base = data.position();
+                write(codec.frame(d, data.duplicate().position(base + offset).limit(base + offset + n)));
                 if (last && good) {
-                    out.flush();
                     return;
                 }
             }
@@ -587,7 +597,7 @@ final class Connection {
     }
 
     private String targetAddress() {
-        InetSocketAddress local = (InetSocketAddress) socket.getLocalSocketAddress();
+        InetSocketAddress local = (InetSocketAddress) channel.socket().getLocalSocketAddress();
         String host = local.getAddress().getHostAddress();
         if (host.indexOf(':') >= 0) {
             host = "[" + host + "]";
@@ -622,7 +632,7 @@ final class Connection {
     }
 
     private void rejectQuietly(PduException e) {
-        if (e.pdu() == null || out == null || params == null) {
+        if (e.pdu() == null || !outputReady || params == null) {
             return;
         }
         try {
@@ -642,8 +652,18 @@ final class Connection {
 
     private void send(Pdu pdu) throws IOException {
         synchronized (sendLock) {
-            codec.write(out, pdu);
-            out.flush();
+            write(codec.frame(pdu, ByteBuffer.wrap(pdu.data())));
+        }
+    }
+
+    /** Writes a framed PDU whole; callers hold {@link #sendLock}. */
+    private void write(ByteBuffer[] frame) throws IOException {
+        long remaining = 0;
+        for (ByteBuffer b : frame) {
+            remaining += b.remaining();
+        }
+        while (remaining > 0) {
+            remaining -= channel.write(frame);
         }
     }
 }

@@ -10,9 +10,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.net.SocketException;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import io.reloc.iscsi.scsi.DataBuffers;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,14 +38,16 @@ public final class IscsiTarget implements FrontEnd {
     private final InetSocketAddress listen;
     private final ExportCatalog exports;
     private final TargetConfig config;
-    private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final Set<SocketChannel> channels = ConcurrentHashMap.newKeySet();
+    /** Direct buffers for READ data, shared by every connection: up to 64 MiB kept for reuse. */
+    private final DirectBufferPool buffers = new DirectBufferPool(64L << 20);
     /** One lock per device, so COMPARE AND WRITE is atomic across sessions. */
     private final Map<BlockDevice, ReadWriteLock> writeLocks = new ConcurrentHashMap<>();
     private final AtomicInteger tsih = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
     private final Object lifecycle = new Object();
 
-    private ServerSocket server;
+    private ServerSocketChannel server;
     private volatile boolean closed;
 
     public IscsiTarget(InetSocketAddress listen, ExportCatalog exports, TargetConfig config) {
@@ -58,9 +62,9 @@ public final class IscsiTarget implements FrontEnd {
             if (server != null || closed) {
                 throw new IllegalStateException("an iSCSI target can be started once");
             }
-            ServerSocket s = new ServerSocket();
+            ServerSocketChannel s = ServerSocketChannel.open();
             try {
-                s.setReuseAddress(true);
+                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
                 s.bind(listen, 256);
             } catch (IOException e) {
                 s.close();
@@ -68,7 +72,7 @@ public final class IscsiTarget implements FrontEnd {
                         + " (is another target using the port?)", e);
             }
             server = s;
-            Thread.ofVirtual().name("iscsi-accept-" + s.getLocalPort()).start(this::acceptLoop);
+            Thread.ofVirtual().name("iscsi-accept-" + localAddress().getPort()).start(this::acceptLoop);
             log.info("iSCSI target listening on {}, target names {}:<export>", localAddress(), config.iqnPrefix());
         }
     }
@@ -79,33 +83,35 @@ public final class IscsiTarget implements FrontEnd {
             if (server == null) {
                 throw new IllegalStateException("the iSCSI target is not started");
             }
-            return (InetSocketAddress) server.getLocalSocketAddress();
+            try {
+                return (InetSocketAddress) server.getLocalAddress();
+            } catch (IOException e) {
+                throw new IllegalStateException("the iSCSI target socket is closed", e);
+            }
         }
     }
 
     private void acceptLoop() {
         while (!closed) {
-            Socket socket;
+            SocketChannel channel;
             try {
-                socket = server.accept();
-            } catch (SocketException e) {
-                if (closed) {
-                    break;
-                }
-                log.warn("iSCSI accept failed: {}", e.toString());
-                continue;
+                channel = server.accept();
+            } catch (ClosedChannelException e) {
+                break;
             } catch (IOException e) {
+                // E.g. too many open files: keep serving the connections there are, and retry.
                 log.warn("iSCSI accept failed: {}", e.toString());
+                sleepQuietly(100);
                 continue;
             }
             long id = connectionIds.incrementAndGet();
-            String peer = "iSCSI connection #" + id + " from " + socket.getRemoteSocketAddress();
-            sockets.add(socket);
+            String peer = "iSCSI connection #" + id + " from " + channel.socket().getRemoteSocketAddress();
+            channels.add(channel);
             Thread.ofVirtual().name("iscsi-conn-" + id).start(() -> {
                 try {
-                    new Connection(socket, this, peer).serve();
+                    new Connection(channel, this, peer, buffers).serve();
                 } finally {
-                    sockets.remove(socket);
+                    channels.remove(channel);
                 }
             });
         }
@@ -132,9 +138,17 @@ public final class IscsiTarget implements FrontEnd {
         return t;
     }
 
-    LogicalUnit logicalUnit(Export export) {
+    LogicalUnit logicalUnit(Export export, DataBuffers dataBuffers) {
         ReadWriteLock lock = writeLocks.computeIfAbsent(export.device(), d -> new ReentrantReadWriteLock());
-        return new LogicalUnit(export.device(), export.name(), lock);
+        return new LogicalUnit(export.device(), export.name(), lock, dataBuffers);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -148,7 +162,7 @@ public final class IscsiTarget implements FrontEnd {
                 server.close();
             }
         }
-        for (Socket s : sockets) {
+        for (SocketChannel s : channels) {
             try {
                 s.close();
             } catch (IOException ignored) {

@@ -44,8 +44,9 @@ import static java.util.Objects.requireNonNull;
  * then the full feature phase. A reader virtual thread reads PDUs and keeps all sequencing state
  * (CmdSN window, write tasks waiting for Data-Out, R2Ts); each SCSI command whose data is
  * complete runs on a virtual thread of its own, at most {@code commandWindow} at once, and its
- * response is sent whole under {@link #sendLock}, which also orders StatSN. R2Ts are issued for
- * one write task at a time so buffered data stays bounded.
+ * response is sent whole under {@link #sendLock}, which also orders StatSN. R2Ts are issued to
+ * queued write tasks only while their data stays under {@link #SOLICITED_BYTES}, so buffered data
+ * stays bounded.
  *
  * <p>On a protocol error the connection is closed (session recovery at ErrorRecoveryLevel 0);
  * other connections are not affected.
@@ -54,6 +55,8 @@ final class Connection {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
     /** Largest expected transfer accepted for one command: a little over the block limits. */
     static final int MAX_EXPECTED_LENGTH = LogicalUnit.MAX_TRANSFER_BYTES;
+    /** Data-out one connection may have solicited at once (one task may always be solicited). */
+    static final long SOLICITED_BYTES = 64L << 20;
     /** ABORTED COMMAND, DATA PHASE ERROR: a Data-Out with the wrong DataSN. */
     private static final Sense DATA_PHASE_ERROR = new Sense(0xb, 0x4b, 0x00, -1);
     /** ABORTED COMMAND, DATA OFFSET ERROR: a Data-Out at the wrong offset or too long. */
@@ -91,7 +94,9 @@ final class Connection {
     /** Written by the reader thread only; read when any response is stamped. */
     private volatile int expCmdSn;
     private int nextTtt = 1;
-    private WriteTask soliciting;
+    /** Write tasks with R2Ts out; together they may buffer at most {@link #SOLICITED_BYTES}. */
+    private final Set<WriteTask> soliciting = new java.util.LinkedHashSet<>();
+    private long solicitedBytes;
     private boolean closing;
 
     Connection(SocketChannel channel, IscsiTarget target, String peer, DataBuffers buffers) {
@@ -290,14 +295,12 @@ final class Connection {
         }
         if (task.complete()) {
             pending.remove(task.itt);
-            if (soliciting == task) {
-                soliciting = null;
-            }
+            stopSoliciting(task);
             execute(task.itt, task.lun, task.cdb, task.expectedLength, true, task.data());
             solicitNext();
             return;
         }
-        if (soliciting == task) {
+        if (soliciting.contains(task)) {
             sendR2T(task);
         } else if (!awaitingR2T.contains(task)) {
             awaitingR2T.add(task);
@@ -305,13 +308,22 @@ final class Connection {
         }
     }
 
+    /** Sends first R2Ts to queued tasks while the solicited data stays within its bound. */
     private void solicitNext() throws IOException {
-        while (soliciting == null && !awaitingR2T.isEmpty()) {
+        while (!awaitingR2T.isEmpty() && (soliciting.isEmpty()
+                || solicitedBytes + awaitingR2T.peek().expectedLength <= SOLICITED_BYTES)) {
             WriteTask next = awaitingR2T.poll();
             if (pending.get(next.itt) == next) {
-                soliciting = next;
+                soliciting.add(next);
+                solicitedBytes += next.expectedLength;
                 sendR2T(next);
             }
+        }
+    }
+
+    private void stopSoliciting(WriteTask task) {
+        if (soliciting.remove(task)) {
+            solicitedBytes -= task.expectedLength;
         }
     }
 
@@ -401,10 +413,8 @@ final class Connection {
         awaitingR2T.remove(task);
         discarded.add(task.itt);
         respond(task.itt, task.lun, task.cdb, task.expectedLength, true, ScsiResult.check(sense));
-        if (soliciting == task) {
-            soliciting = null;
-            solicitNext();
-        }
+        stopSoliciting(task);
+        solicitNext();
     }
 
     /** Runs a command on a virtual thread of its own; blocks while the window is full. */
@@ -534,10 +544,8 @@ final class Connection {
                     yield 1; // completed: the task does not exist
                 }
                 awaitingR2T.remove(task);
-                if (soliciting == task) {
-                    soliciting = null;
-                    solicitNext();
-                }
+                stopSoliciting(task);
+                solicitNext();
                 yield 0;
             }
             case 2, 4, 5 -> { // ABORT TASK SET, CLEAR TASK SET, LOGICAL UNIT RESET
@@ -546,7 +554,8 @@ final class Connection {
                 }
                 pending.clear();
                 awaitingR2T.clear();
-                soliciting = null;
+                soliciting.clear();
+                solicitedBytes = 0;
                 drain();
                 yield 0;
             }

@@ -544,6 +544,7 @@ final class Connection {
                     yield 1; // completed: the task does not exist
                 }
                 awaitingR2T.remove(task);
+                discarded.add(task.itt); // its Data-Out may still be on the way
                 stopSoliciting(task);
                 solicitNext();
                 yield 0;
@@ -552,6 +553,7 @@ final class Connection {
                 if (pdu.lun() != 0) {
                     yield 2;
                 }
+                discarded.addAll(pending.keySet());
                 pending.clear();
                 awaitingR2T.clear();
                 soliciting.clear();

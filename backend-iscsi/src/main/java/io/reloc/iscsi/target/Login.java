@@ -133,8 +133,8 @@ public final class Login {
                 return fail(request, LoginStatus.UNSUPPORTED_VERSION);
             }
             if (request.shortAt(14) != 0) {
-                // Adding connections to, or reinstating, an existing session is not offered.
-                return fail(request, LoginStatus.NOT_FOUND);
+                // Adding a connection to an existing session is not offered (MaxConnections=1).
+                return fail(request, LoginStatus.SESSION_DOES_NOT_EXIST);
             }
         }
         if (!Arrays.equals(isid, request.bytes(8, 6)) || csg != stage || csg == 2 || (transit && (nsg <= csg

@@ -167,6 +167,41 @@ class IscsiTargetTest {
     }
 
     @Test
+    void manyCommandsInFlightAllComplete() throws IOException {
+        try (TestInitiator i = session(Map.of())) {
+            byte[] data = random(64 * BS, 3);
+            device.write(0, ByteBuffer.wrap(data), false);
+            java.util.Map<Integer, Integer> lbaByItt = new java.util.HashMap<>();
+            for (int n = 0; n < 48; n++) {
+                int lba = (n * 7) % 60;
+                Pdu cmd = i.command(rw10(0x28, lba, 4), 4 * BS, true, false, true, new byte[0]);
+                lbaByItt.put(cmd.itt(), lba);
+                i.send(cmd);
+            }
+            java.util.Map<Integer, ByteArrayOutputStream> got = new java.util.HashMap<>();
+            java.util.Set<Integer> done = new java.util.HashSet<>();
+            int lastStatSn = -1;
+            while (done.size() < lbaByItt.size()) {
+                Pdu p = i.receive();
+                assertNotNull(p);
+                assertEquals(Opcode.DATA_IN, p.opcode(), p.toString());
+                got.computeIfAbsent(p.itt(), k -> new ByteArrayOutputStream()).writeBytes(p.data());
+                if ((p.flags() & 1) != 0) {
+                    assertTrue(done.add(p.itt()));
+                    if (lastStatSn >= 0) {
+                        assertEquals(lastStatSn + 1, p.intAt(24), "StatSN increases by one per status");
+                    }
+                    lastStatSn = p.intAt(24);
+                }
+            }
+            for (var e : lbaByItt.entrySet()) {
+                int lba = e.getValue();
+                assertArrayEquals(Arrays.copyOfRange(data, lba * BS, (lba + 4) * BS), got.get(e.getKey()).toByteArray());
+            }
+        }
+    }
+
+    @Test
     void checkConditionCarriesSenseData() throws IOException {
         try (TestInitiator i = session(Map.of())) {
             i.send(i.command(new byte[] {(byte) 0xee}, 0, false, false, true, new byte[0]));

@@ -234,6 +234,8 @@ class LoginTest {
                 .handle(loginRequest(0x87, 0, with(names(), Map.of("SessionType", "Bogus"))))));
         Pdu versioned = loginRequest(0x87, 0, names()).byteAt(3, 1);
         assertEquals(0x0205, status(login(Optional.empty(), Optional.empty()).handle(versioned)));
+        Pdu joining = loginRequest(0x87, 0, names()).shortAt(14, 7); // a TSIH: join a session
+        assertEquals(0x020a, status(login(Optional.empty(), Optional.empty()).handle(joining)));
     }
 
     @Test

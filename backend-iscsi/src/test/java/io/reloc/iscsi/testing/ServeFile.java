@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * Serves a file over iSCSI until killed, for manual runs of iscsi-test-cu and benchmarks:
- * {@code ServeFile PORT PATH NAME [option=value...]}.
+ * {@code ServeFile PORT PATH NAME [option=value...]}; {@code -Dreadonly=true} serves it read-only.
  */
 public final class ServeFile {
     private ServeFile() {}
@@ -29,7 +29,7 @@ public final class ServeFile {
             options.put(kv[0], kv[1]);
         }
         Plugins plugins = Plugins.load();
-        BlockDevice device = plugins.stores().get("file").open(io.reloc.api.StoreSpec.file(path, false));
+        BlockDevice device = plugins.stores().get("file").open(io.reloc.api.StoreSpec.file(path, Boolean.getBoolean("readonly")));
         ExportRegistry exports = new ExportRegistry();
         exports.add(new Export(args[2], "", device));
         FrontEnd target = plugins.frontEnds().get("iscsi").create(

@@ -171,8 +171,9 @@ final class Connection {
                     export = login.export().orElseThrow();
                     unit = target.logicalUnit(export, buffers);
                 }
-                log.info("{}: {} session for initiator '{}'{}", peer, discovery ? "discovery" : "normal",
-                        login.initiatorName(), discovery ? "" : " on export '" + export.name() + "'");
+                log.info("{}: {} session for initiator '{}'{}{}{}", peer, discovery ? "discovery" : "normal",
+                        login.initiatorName(), discovery ? "" : " on export '" + export.name() + "'",
+                        params.headerDigest() ? ", header digests" : "", params.dataDigest() ? ", data digests" : "");
                 return true;
             }
         }

@@ -372,6 +372,33 @@ class IscsiTargetTest {
     }
 
     @Test
+    void randomGarbageNeverHurtsOtherSessions() throws IOException {
+        long seed = Long.getLong("reloc.seed", System.nanoTime());
+        System.out.println("randomGarbageNeverHurtsOtherSessions seed=" + seed);
+        Random random = new Random(seed);
+        try (TestInitiator good = session(Map.of())) {
+            for (int round = 0; round < 30; round++) {
+                try (TestInitiator bad = session(Map.of())) {
+                    bad.soTimeout(2000);
+                    byte[] header = new byte[48];
+                    random.nextBytes(header);
+                    header[4] = 0; // no AHS, so the garbage stays short
+                    header[5] = 0;
+                    header[6] = (byte) random.nextInt(2);
+                    bad.sendRaw(header);
+                    bad.sendRaw(new byte[random.nextInt(600)]);
+                } catch (IOException e) {
+                    // A closed or reset connection is a fine answer to garbage.
+                }
+                good.send(good.command(new byte[16], 0, false, false, true, new byte[0]));
+                Pdu r = good.receive();
+                assertEquals(Opcode.SCSI_RESPONSE, r.opcode(), "seed " + seed);
+                assertEquals(0, r.byteAt(3), "seed " + seed);
+            }
+        }
+    }
+
+    @Test
     void truncatedLoginTimesOutOrCloses() throws IOException {
         try (TestInitiator i = new TestInitiator(target.localAddress())) {
             i.sendRaw(new byte[] {0x43, (byte) 0x87});

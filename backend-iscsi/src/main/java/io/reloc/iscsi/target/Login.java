@@ -30,6 +30,9 @@ public final class Login {
     static final int OPERATIONAL = 1;
     static final int FULL_FEATURE = 3;
 
+    /** Login text kept across continued PDUs; more is an attack or a broken initiator. */
+    static final int MAX_TEXT = 64 << 10;
+
     /** Where CHAP stands. */
     private enum ChapState { NOT_STARTED, METHOD_CHOSEN, CHALLENGED, DONE }
 
@@ -139,6 +142,9 @@ public final class Login {
         }
         if (!Arrays.equals(isid, request.bytes(8, 6)) || csg != stage || csg == 2 || (transit && (nsg <= csg
                 || nsg == 2)) || (more && transit)) {
+            return fail(request, LoginStatus.INITIATOR_ERROR);
+        }
+        if (pendingText.size() + request.data().length > MAX_TEXT) {
             return fail(request, LoginStatus.INITIATOR_ERROR);
         }
         pendingText.writeBytes(request.data());

@@ -261,6 +261,19 @@ class LoginTest {
     }
 
     @Test
+    void endlessContinuationIsRefused() {
+        Login login = login(Optional.empty(), Optional.empty());
+        Pdu r = null;
+        for (int i = 0; i <= Login.MAX_TEXT / 8192; i++) {
+            r = login.handle(loginRequest(0x45, 0, Map.of()).data(new byte[8192]));
+            if (login.failure().isPresent()) {
+                break;
+            }
+        }
+        assertEquals(0x0200, status(r));
+    }
+
+    @Test
     void stageGamesAreInitiatorErrors() {
         // NSG lower than CSG.
         assertEquals(0x0200, status(login(Optional.empty(), Optional.empty()).handle(loginRequest(0x84, 0, names()))));

@@ -123,7 +123,6 @@ final class Connection {
             // The socket adaptor's stream honours SO_TIMEOUT, which bounds the login.
             InputStream in = new BufferedInputStream(channel.socket().getInputStream(), 1 << 16);
             outputReady = true;
-            channel.socket().setSoTimeout(LOGIN_TIMEOUT_MS);
             if (!login(in)) {
                 return;
             }
@@ -147,7 +146,14 @@ final class Connection {
 
     private boolean login(InputStream in) throws IOException {
         Login login = new Login(target.config(), target.exports(), target.nextTsih(), new SecureRandom());
+        long deadline = System.nanoTime() + LOGIN_TIMEOUT_MS * 1_000_000L;
         while (true) {
+            // The whole login has one deadline, so trickling bytes does not keep a slot forever.
+            long left = (deadline - System.nanoTime()) / 1_000_000L;
+            if (left <= 0) {
+                throw new SocketTimeoutException("login took longer than " + LOGIN_TIMEOUT_MS + " ms");
+            }
+            channel.socket().setSoTimeout((int) left);
             Pdu request = codec.read(in);
             if (request == null) {
                 return false;

@@ -48,13 +48,13 @@ class IscsiInteropTest {
     /**
      * The iscsi-test-cu suites whose commands Reloc claims to support: any failure in them fails
      * the build. Every other suite covers commands answered with INVALID OPERATION CODE
-     * (persistent reservations, RESERVE, EXTENDED COPY, ORWRITE, PRE-FETCH, SANITIZE, START STOP
+     * (persistent reservations, RESERVE, EXTENDED COPY, ORWRITE, SANITIZE, START STOP
      * UNIT, PREVENT ALLOW MEDIUM REMOVAL, READ DEFECT DATA, WRITE ATOMIC) or needs what a disk
      * export does not have (removable media, a read-only LUN, several paths); those must only keep
      * the total pass count at or above {@code .ci/iscsi-baseline}.
      */
     static final Set<String> CLAIMED_SUITES = Set.of("CompareAndWrite", "GetLBAStatus", "Inquiry", "Mandatory",
-            "ModeSense6", "Read6", "Read10", "Read12", "Read16", "ReadCapacity10", "ReadCapacity16",
+            "ModeSense6", "Prefetch10", "Prefetch16", "Read6", "Read10", "Read12", "Read16", "ReadCapacity10", "ReadCapacity16",
             "ReportSupportedOpcodes", "TestUnitReady", "Unmap", "Verify10", "Verify12", "Verify16", "Write10",
             "Write12", "Write16", "WriteSame10", "WriteSame16", "WriteVerify10", "WriteVerify12", "WriteVerify16",
             "iSCSIcmdsn", "iSCSIdatasn", "iSCSIResiduals", "iSCSITMF");

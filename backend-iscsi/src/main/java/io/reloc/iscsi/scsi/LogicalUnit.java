@@ -153,6 +153,8 @@ public final class LogicalUnit {
             case Opcodes.VERIFY_10 -> verify(cdb, u32(cdb, 2), u16(cdb, 7), out);
             case Opcodes.VERIFY_12 -> verify(cdb, u32(cdb, 2), u32(cdb, 6), out);
             case Opcodes.VERIFY_16 -> verify(cdb, u64(cdb, 2), u32(cdb, 10), out);
+            case Opcodes.PRE_FETCH_10 -> preFetch(cdb, u32(cdb, 2), u16(cdb, 7));
+            case Opcodes.PRE_FETCH_16 -> preFetch(cdb, u64(cdb, 2), u32(cdb, 10));
             case Opcodes.SYNCHRONIZE_CACHE_10 -> synchronizeCache(u32(cdb, 2), u16(cdb, 7));
             case Opcodes.SYNCHRONIZE_CACHE_16 -> synchronizeCache(u64(cdb, 2), u32(cdb, 10));
             case Opcodes.WRITE_SAME_10 -> writeSame(cdb, u32(cdb, 2), u16(cdb, 7), out, false);
@@ -353,6 +355,37 @@ public final class LogicalUnit {
             if (medium[i] != out[j]) {
                 return ScsiResult.check(Sense.miscompare(i));
             }
+        }
+        return ScsiResult.good();
+    }
+
+    /**
+     * PRE-FETCH as {@link BlockDevice#cache}: a relocating device fetches the range from its source
+     * now. Answers GOOD rather than CONDITION MET, which SBC-3 allows when the device server does
+     * not promise that the blocks stay cached. With IMMED the fetch runs in the background.
+     */
+    private ScsiResult preFetch(byte[] cdb, long lba, long count) throws ScsiException {
+        checkRange(lba, count);
+        long blocksToFetch = count == 0 ? blocks - lba : count; // 0: up to the end of the medium
+        long offset = lba * blockSize;
+        long length = blocksToFetch * blockSize;
+        if (length == 0) {
+            return ScsiResult.good();
+        }
+        if ((u8(cdb, 1) & 0x02) != 0) {
+            Thread.ofVirtual().name("iscsi-prefetch").start(() -> {
+                try {
+                    device.cache(offset, length);
+                } catch (IOException e) {
+                    // A hint that failed: the blocks will be read on demand, and fail then if need be.
+                }
+            });
+            return ScsiResult.good();
+        }
+        try {
+            device.cache(offset, length);
+        } catch (IOException e) {
+            throw new ScsiException(sense(e, false));
         }
         return ScsiResult.good();
     }

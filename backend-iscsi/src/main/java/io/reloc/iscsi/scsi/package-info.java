@@ -4,7 +4,8 @@
  *
  * <p>Supported: TEST UNIT READY, REQUEST SENSE, INQUIRY with VPD pages 0x00, 0x80, 0x83, 0xB0,
  * 0xB1, 0xB2, MODE SENSE(6/10), READ CAPACITY(10/16), GET LBA STATUS, READ and WRITE (6, 10, 12,
- * 16), VERIFY and WRITE AND VERIFY (10, 12, 16), SYNCHRONIZE CACHE(10/16) as a device flush, WRITE
+ * 16), VERIFY and WRITE AND VERIFY (10, 12, 16), PRE-FETCH(10/16) as a cache hint (a relocating
+ * device fetches the range), SYNCHRONIZE CACHE(10/16) as a device flush, WRITE
  * SAME(10/16) and UNMAP (zeroes punch holes; LBPRZ), COMPARE AND WRITE, REPORT LUNS, REPORT
  * SUPPORTED OPERATION CODES. Anything else gets ILLEGAL REQUEST / INVALID COMMAND OPERATION CODE
  * (5/20/00), which conformance suites count as "not implemented" rather than failed.

@@ -85,7 +85,7 @@ class LogicalUnitTest {
 
     @Test
     void invalidOpcode() {
-        for (int op : List.of(0x5e, 0x5f, 0x16, 0x1b, 0x1e, 0x34, 0x83, 0xff)) {
+        for (int op : List.of(0x5e, 0x5f, 0x16, 0x1b, 0x1e, 0x04, 0x83, 0xff)) {
             assertSense(Sense.INVALID_OPCODE, run(cdb(op)));
         }
     }
@@ -394,6 +394,25 @@ class LogicalUnitTest {
         assertGood(run(rw10(0x35, 0, 0)));
         assertGood(run(rw16(0x91, 0, 10)));
         assertEquals(2, device.flushes);
+    }
+
+    @Test
+    void preFetchIsACacheHint() {
+        java.util.List<String> hints = new java.util.concurrent.CopyOnWriteArrayList<>();
+        FakeDevice d = new FakeDevice(BLOCKS * BS, false) {
+            @Override
+            public void cache(long offset, long length) {
+                hints.add(offset + "+" + length);
+            }
+        };
+        LogicalUnit u = new LogicalUnit(d, "p", new ReentrantReadWriteLock());
+        assertGood(u.execute(rw10(0x34, 4, 2), new byte[0]));
+        assertGood(u.execute(rw16(0x90, BLOCKS - 1, 0), new byte[0])); // 0: to the end
+        assertEquals(List.of("2048+1024", (BLOCKS - 1) * BS + "+" + BS), hints);
+        assertSense(Sense.LBA_OUT_OF_RANGE, u.execute(rw10(0x34, BLOCKS, 1), new byte[0]));
+        byte[] immediate = rw10(0x34, 0, 1);
+        immediate[1] = 0x02;
+        assertGood(u.execute(immediate, new byte[0]));
     }
 
     @Test

@@ -54,10 +54,10 @@ class IscsiInteropTest {
      * the total pass count at or above {@code .ci/iscsi-baseline}.
      */
     static final Set<String> CLAIMED_SUITES = Set.of("CompareAndWrite", "GetLBAStatus", "Inquiry", "Mandatory",
-            "ModeSense6", "Prefetch10", "Prefetch16", "Read6", "Read10", "Read12", "Read16", "ReadCapacity10", "ReadCapacity16",
-            "ReportSupportedOpcodes", "TestUnitReady", "Unmap", "Verify10", "Verify12", "Verify16", "Write10",
-            "Write12", "Write16", "WriteSame10", "WriteSame16", "WriteVerify10", "WriteVerify12", "WriteVerify16",
-            "iSCSIcmdsn", "iSCSIdatasn", "iSCSIResiduals", "iSCSITMF");
+            "ModeSense6", "Prefetch10", "Prefetch16", "Read6", "Read10", "Read12", "Read16", "ReadCapacity10",
+            "ReadCapacity16", "ReportSupportedOpcodes", "TestUnitReady", "Unmap", "Verify10", "Verify12", "Verify16",
+            "Write10", "Write12", "Write16", "WriteSame10", "WriteSame16", "WriteVerify10", "WriteVerify12",
+            "WriteVerify16", "iSCSIcmdsn", "iSCSIdatasn", "iSCSIResiduals", "iSCSITMF");
 
     @TempDir
     Path dir;

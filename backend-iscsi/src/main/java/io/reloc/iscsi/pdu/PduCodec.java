@@ -10,8 +10,9 @@ import java.util.zip.CRC32C;
 /**
  * Frames PDUs on a byte stream: reads and writes the BHS, AHS, the optional CRC32C header digest,
  * the data segment padded to four bytes and the optional data digest. Knows nothing about what a
- * PDU means (an unknown opcode is framed like any other; the caller rejects it). Digest settings change when login completes, so they are mutable; one codec belongs
- * to one connection and is used by one reader thread and (under the caller's lock) one writer.
+ * PDU means (an unknown opcode is framed like any other; the caller rejects it). Digest settings
+ * change when login completes, so they are mutable; one codec belongs to one connection and is
+ * used by one reader thread and (under the caller's lock) any number of writers.
  */
 public final class PduCodec {
     private static final byte[] PAD = new byte[3];

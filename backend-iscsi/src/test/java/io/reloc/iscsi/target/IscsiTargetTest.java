@@ -196,7 +196,8 @@ class IscsiTargetTest {
             }
             for (var e : lbaByItt.entrySet()) {
                 int lba = e.getValue();
-                assertArrayEquals(Arrays.copyOfRange(data, lba * BS, (lba + 4) * BS), got.get(e.getKey()).toByteArray());
+                assertArrayEquals(Arrays.copyOfRange(data, lba * BS, (lba + 4) * BS),
+                        got.get(e.getKey()).toByteArray());
             }
         }
     }

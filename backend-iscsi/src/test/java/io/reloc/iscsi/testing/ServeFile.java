@@ -29,7 +29,8 @@ public final class ServeFile {
             options.put(kv[0], kv[1]);
         }
         Plugins plugins = Plugins.load();
-        BlockDevice device = plugins.stores().get("file").open(io.reloc.api.StoreSpec.file(path, Boolean.getBoolean("readonly")));
+        BlockDevice device = plugins.stores().get("file")
+                .open(io.reloc.api.StoreSpec.file(path, Boolean.getBoolean("readonly")));
         ExportRegistry exports = new ExportRegistry();
         exports.add(new Export(args[2], "", device));
         FrontEnd target = plugins.frontEnds().get("iscsi").create(

@@ -1,0 +1,174 @@
+package io.reloc.iscsi.target;
+
+import io.reloc.api.BlockDevice;
+import io.reloc.api.Export;
+import io.reloc.api.ExportCatalog;
+import io.reloc.api.FrontEnd;
+import io.reloc.iscsi.scsi.LogicalUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import io.reloc.iscsi.scsi.DataBuffers;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * An iSCSI target serving each export of an {@link ExportCatalog} as the target
+ * {@code <iqn-prefix>:<export name>} with one LUN, 0. Exports are looked up at login.
+ *
+ * <p>Threads: one virtual thread accepts; each connection runs on a virtual thread of its own
+ * with blocking socket I/O. Thread safe.
+ */
+public final class IscsiTarget implements FrontEnd {
+    private static final Logger log = LoggerFactory.getLogger(IscsiTarget.class);
+
+    private final InetSocketAddress listen;
+    private final ExportCatalog exports;
+    private final TargetConfig config;
+    private final Set<SocketChannel> channels = ConcurrentHashMap.newKeySet();
+    /** Direct buffers for READ data, shared by every connection: up to 64 MiB kept for reuse. */
+    private final DirectBufferPool buffers = new DirectBufferPool(64L << 20);
+    /** One lock per device, so COMPARE AND WRITE is atomic across sessions. */
+    private final Map<BlockDevice, ReadWriteLock> writeLocks = new ConcurrentHashMap<>();
+    private final AtomicInteger tsih = new AtomicInteger();
+    private final AtomicLong connectionIds = new AtomicLong();
+    private final Object lifecycle = new Object();
+
+    private ServerSocketChannel server;
+    private volatile boolean closed;
+
+    public IscsiTarget(InetSocketAddress listen, ExportCatalog exports, TargetConfig config) {
+        this.listen = requireNonNull(listen, "listen is null");
+        this.exports = requireNonNull(exports, "exports is null");
+        this.config = requireNonNull(config, "config is null");
+    }
+
+    @Override
+    public void start() throws IOException {
+        synchronized (lifecycle) {
+            if (server != null || closed) {
+                throw new IllegalStateException("an iSCSI target can be started once");
+            }
+            ServerSocketChannel s = ServerSocketChannel.open();
+            try {
+                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                s.bind(listen, 256);
+            } catch (IOException e) {
+                s.close();
+                throw new IOException("cannot listen for iSCSI on " + listen + ": " + e.getMessage()
+                        + " (is another target using the port?)", e);
+            }
+            server = s;
+            Thread.ofVirtual().name("iscsi-accept-" + localAddress().getPort()).start(this::acceptLoop);
+            log.info("iSCSI target listening on {}, target names {}:<export>", localAddress(), config.iqnPrefix());
+        }
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        synchronized (lifecycle) {
+            if (server == null) {
+                throw new IllegalStateException("the iSCSI target is not started");
+            }
+            try {
+                return (InetSocketAddress) server.getLocalAddress();
+            } catch (IOException e) {
+                throw new IllegalStateException("the iSCSI target socket is closed", e);
+            }
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (ClosedChannelException e) {
+                break;
+            } catch (IOException e) {
+                // E.g. too many open files: keep serving the connections there are, and retry.
+                log.warn("iSCSI accept failed: {}", e.toString());
+                sleepQuietly(100);
+                continue;
+            }
+            long id = connectionIds.incrementAndGet();
+            String peer = "iSCSI connection #" + id + " from " + channel.socket().getRemoteSocketAddress();
+            channels.add(channel);
+            Thread.ofVirtual().name("iscsi-conn-" + id).start(() -> {
+                try {
+                    new Connection(channel, this, peer, buffers).serve();
+                } finally {
+                    channels.remove(channel);
+                }
+            });
+        }
+    }
+
+    TargetConfig config() {
+        return config;
+    }
+
+    ExportCatalog exports() {
+        return exports;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** A fresh non-zero session handle. */
+    int nextTsih() {
+        int t;
+        do {
+            t = tsih.incrementAndGet() & 0xffff;
+        } while (t == 0);
+        return t;
+    }
+
+    LogicalUnit logicalUnit(Export export, DataBuffers dataBuffers) {
+        ReadWriteLock lock = writeLocks.computeIfAbsent(export.device(), d -> new ReentrantReadWriteLock());
+        return new LogicalUnit(export.device(), export.name(), lock, dataBuffers);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (server != null) {
+                server.close();
+            }
+        }
+        for (SocketChannel s : channels) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Closing anyway.
+            }
+        }
+        log.info("iSCSI target closed");
+    }
+}

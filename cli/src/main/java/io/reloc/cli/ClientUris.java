@@ -7,6 +7,18 @@ import java.net.InetSocketAddress;
 final class ClientUris {
     private ClientUris() {}
 
+    /**
+     * The URI for an export through a started front end: {@code nbd://host:port/name}, or
+     * {@code iscsi://host:port/<iqn-prefix>:name/0} (LUN 0), as qemu and libiscsi spell them.
+     */
+    static String of(ExportServer.Bound bound, String exportName) {
+        if (bound.protocol().equals("iscsi")) {
+            String prefix = bound.options().getOrDefault("iqn-prefix", io.reloc.iscsi.target.TargetConfig.DEFAULT_IQN_PREFIX);
+            return "iscsi://" + hostPort(bound.address()) + "/" + prefix + ":" + exportName + "/0";
+        }
+        return of(bound.protocol(), bound.address(), exportName);
+    }
+
     /** {@code protocol://host:port/name}, with {@link #hostPort} of the bound address. */
     static String of(String protocol, InetSocketAddress bound, String exportName) {
         // Export names are restricted (ExportSpec) to characters that need no escaping in a URI path.

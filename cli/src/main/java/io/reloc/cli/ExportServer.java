@@ -34,10 +34,20 @@ public final class ExportServer {
     private static final Logger log = LoggerFactory.getLogger(ExportServer.class);
 
     /** A started front end and the address it is bound to (with the real port). */
-    public record Bound(String protocol, InetSocketAddress address) {
+    public record Bound(String protocol, InetSocketAddress address, Map<String, String> options) {
         public Bound {
             requireNonNull(protocol, "protocol is null");
             requireNonNull(address, "address is null");
+            options = Map.copyOf(requireNonNull(options, "options is null"));
+        }
+
+        public Bound(String protocol, InetSocketAddress address) {
+            this(protocol, address, Map.of());
+        }
+
+        /** The URI a client uses for an export through this front end. */
+        public String uri(String exportName) {
+            return ClientUris.of(this, exportName);
         }
     }
 
@@ -101,7 +111,7 @@ public final class ExportServer {
                 FrontEnd frontEnd = create(plugins, fe, addresses.get(i), registry);
                 startListening(frontEnd, fe);
                 started.add(frontEnd);
-                bound.add(new Bound(fe.protocol(), frontEnd.localAddress()));
+                bound.add(new Bound(fe.protocol(), frontEnd.localAddress(), fe.options()));
                 log.info("{} listening on {}", fe.protocol(), ClientUris.hostPort(frontEnd.localAddress()));
             }
             return new ExportServer(exports, started, bound, services);
@@ -124,9 +134,11 @@ public final class ExportServer {
     private static FrontEnd create(Plugins plugins, FrontEndSpec fe, InetSocketAddress address, ExportRegistry registry) {
         try {
             FrontEndFactory factory = plugins.frontEnds().get(fe.protocol());
-            return factory.create(new FrontEndConfig(address, Map.of()), registry);
+            return factory.create(new FrontEndConfig(address, fe.options()), registry);
         } catch (PluginException e) {
             throw new CliException(e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(fe.protocol() + ": " + e.getMessage());
         }
     }
 

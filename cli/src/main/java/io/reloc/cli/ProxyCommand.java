@@ -45,6 +45,9 @@ final class ProxyCommand implements Callable<Integer> {
     @Mixin
     private LoggingOptions logging;
 
+    @picocli.CommandLine.ArgGroup(exclusive = false, heading = "%niSCSI:%n")
+    private IscsiOptions iscsi = new IscsiOptions();
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     private boolean help;
 
@@ -95,7 +98,8 @@ final class ProxyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ProxyConfig config = config();
-        List<FrontEndSpec> frontEnds = List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen)));
+        List<FrontEndSpec> frontEnds = new ArrayList<>(List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen))));
+        (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd()).ifPresent(frontEnds::add);
         Optional<ListenAddress> controlAddress = control.equalsIgnoreCase("none") ? Optional.empty()
                 : Optional.of(ListenAddress.parse(control));
         Optional<Duration> duration = ServeCommand.parseDuration(durationSeconds);
@@ -121,7 +125,7 @@ final class ProxyCommand implements Callable<Integer> {
         ExportServer server = ExportServer.serve(plugins, List.of(served), frontEnds, services);
         ProxyStatus status = proxy.status();
         for (ExportServer.Bound bound : server.bound()) {
-            context.out().println("serving " + ClientUris.of(bound.protocol(), bound.address(), export)
+            context.out().println("serving " + bound.uri(export)
                     + " (" + ByteSize.format(proxy.device().size()) + ", relocating from " + config.source() + ": "
                     + status.relocation().state().name().toLowerCase(Locale.ROOT) + ", "
                     + String.format(Locale.ROOT, "%.1f%%", 100 * status.relocation().fractionPresent()) + " local)");

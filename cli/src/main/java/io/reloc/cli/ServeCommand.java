@@ -33,6 +33,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     private LoggingOptions logging;
 
+    @picocli.CommandLine.ArgGroup(exclusive = false, heading = "%niSCSI:%n")
+    private IscsiOptions iscsi = new IscsiOptions();
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     private boolean help;
 
@@ -56,7 +59,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         List<ExportSpec> specs = parseExports(exports, context.home(), context.cwd());
-        List<FrontEndSpec> frontEnds = List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen)));
+        List<FrontEndSpec> frontEnds = new ArrayList<>(List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen))));
+        (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd()).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);
         ExportServer server = ExportServer.start(context.plugins().get(), specs, frontEnds);
@@ -105,7 +109,7 @@ final class ServeCommand implements Callable<Integer> {
     static void printUris(CliContext context, ExportServer server) {
         for (var export : server.exports()) {
             for (ExportServer.Bound bound : server.bound()) {
-                context.out().println("serving " + ClientUris.of(bound.protocol(), bound.address(), export.name())
+                context.out().println("serving " + bound.uri(export.name())
                         + " (" + ByteSize.format(export.device().size()) + ", "
                         + (export.device().isReadOnly() ? "read-only" : "read-write") + ")");
             }

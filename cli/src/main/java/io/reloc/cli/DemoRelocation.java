@@ -319,6 +319,9 @@ final class DemoRelocation {
     }
 
     private static String latencyLine(String phase, DemoLatencies latencies) {
+        if (latencies.count() == 0) {
+            return "read latency " + phase + ": no reads";
+        }
         return String.format(Locale.ROOT, "read latency %s: p50 %.2f ms, p99 %.2f ms (%d reads)", phase,
                 latencies.percentileMillis(50), latencies.percentileMillis(99), latencies.count());
     }

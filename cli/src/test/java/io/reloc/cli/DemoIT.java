@@ -45,4 +45,13 @@ class DemoIT {
         assertTrue(present.find());
         assertEquals(30.0, Double.parseDouble(present.group(2)), 0.01, "the fraction ends at 100 % (top of the chart)");
     }
+
+    @Test
+    void failsWhenTheRelocationDoesNotCompleteInTime() throws Exception {
+        RelocProcess p = RelocProcess.run("demo", "--size", "8M", "--rate", "10mbit", "--switch-after", "0", "--timeout", "1",
+                "--dir", dir.resolve("slow").toString());
+        assertEquals(1, p.exitValue(), p.out() + "\n" + p.err());
+        assertTrue(p.out().contains("NOT complete: the --timeout of 1 s ran out"), p.out());
+        assertTrue(p.out().contains("read latency before switch-over: no reads"), p.out());
+    }
 }

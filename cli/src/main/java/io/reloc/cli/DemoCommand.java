@@ -56,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
     private String dir;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
-            description = "Seed of the disk's content and of the workload; the same seed gives the same run (default: ${DEFAULT-VALUE}).")
+            description = "Seed of the disk's content and of the workload's requests; the same seed gives the same disk and request sequence (default: ${DEFAULT-VALUE}).")
     private long seed;
 
     @Option(names = "--rate", paramLabel = "RATE", defaultValue = "100mbit",

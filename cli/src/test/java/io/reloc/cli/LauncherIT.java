@@ -114,7 +114,7 @@ class LauncherIT {
     @Test
     void demoServesItsImage() throws Exception {
         Path demoDir = dir.resolve("demo");
-        try (RelocProcess p = RelocProcess.start("demo", "--size", "8M", "--dir", demoDir.toString(), "--listen", "127.0.0.1:0",
+        try (RelocProcess p = RelocProcess.start("demo", "--serve-only", "--size", "8M", "--dir", demoDir.toString(), "--listen", "127.0.0.1:0",
                 "--duration", "600")) {
             String uri = p.awaitOut("^\\s+(nbd://\\S+/demo)\\s*$");
             // The client commands follow the URI; wait for them rather than race the output.
@@ -127,7 +127,7 @@ class LauncherIT {
 
     @Test
     void demoCheckRunsTheClientsAgainstTheDemo() throws Exception {
-        RelocProcess p = RelocProcess.run("-q", "demo", "--check", "--size", "8M", "--dir", dir.resolve("demo").toString(),
+        RelocProcess p = RelocProcess.run("-q", "demo", "--serve-only", "--check", "--size", "8M", "--dir", dir.resolve("demo").toString(),
                 "--listen", "127.0.0.1:0");
         assertEquals(0, p.exitValue(), p.out() + "\n" + p.err());
         assertTrue(p.out().contains("all checks passed"), p.out());

@@ -159,4 +159,17 @@ class MainTest {
                 err.toString().strip());
         assertFalse(err.toString().contains("Exception"));
     }
+
+    @Test
+    void demoRejectsServeOptionsWithoutServeOnlyAndBadLinks() {
+        assertEquals(ExitCodes.USAGE, run("demo", "--listen", "127.0.0.1:0"));
+        assertEquals("reloc demo: --listen and --duration apply to --serve-only; the relocation demo uses ports chosen by the system",
+                firstErrLine());
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.USAGE, run("demo", "--rtt", "soon"));
+        assertTrue(firstErrLine().startsWith("reloc demo: 'soon' is not a duration"), firstErrLine());
+        err.getBuffer().setLength(0);
+        assertEquals(ExitCodes.USAGE, run("demo", "--iops", "0"));
+        assertFalse(Files.exists(dir.resolve("reloc-demo")), "nothing written before the options are checked");
+    }
 }

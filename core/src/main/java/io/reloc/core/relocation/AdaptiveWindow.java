@@ -4,16 +4,21 @@ import java.util.function.LongSupplier;
 
 /**
  * How many background fetches may be in flight: enough to fill the link's bandwidth-delay
- * product, found by measuring rather than configured. It starts small and doubles while each
- * doubling still raises throughput by a tenth; when throughput falls well below the best seen
- * (the link slowed, or clients took it) it starts climbing again from half. Thread safe.
+ * product and no more, found by measuring rather than configured. More than the product fills
+ * the bottleneck's queue, where a client's demand fetch would wait behind background data. It
+ * starts at one and doubles while each doubling raises throughput by a tenth; a doubling that
+ * does not is undone and climbing stops. When throughput falls well below the best seen (the
+ * link slowed, or clients took it) it climbs again from half. Thread safe.
  */
 final class AdaptiveWindow {
     static final int MAX = 64;
-    private static final long PERIOD_NANOS = 250_000_000L;
+    private static final long PERIOD_NANOS = 400_000_000L;
 
     private final LongSupplier nanoTime;
-    private int limit = 2;
+    private int limit = 1;
+    private boolean climbing = true;
+    /** The period after a change mixes the old window and the new: it is not measured. */
+    private boolean settling;
     private int inUse;
     private long bytesThisPeriod;
     private long periodStart;
@@ -45,12 +50,28 @@ final class AdaptiveWindow {
     }
 
     private void adjust(double throughput) {
+        if (settling) {
+            settling = false;
+            return;
+        }
+        int before = limit;
+        decide(throughput);
+        settling = limit != before;
+    }
+
+    private void decide(double throughput) {
         if (throughput > best * 1.1) {
             best = throughput;
-            limit = Math.min(MAX, limit * 2);
+            if (climbing) {
+                limit = Math.min(MAX, limit * 2);
+            }
         } else if (throughput < best * 0.5) {
             best = throughput;
             limit = Math.max(1, limit / 2);
+            climbing = true;
+        } else if (climbing && limit > 1) {
+            limit = limit / 2; // the last doubling bought nothing: it only queued
+            climbing = false;
         }
     }
 

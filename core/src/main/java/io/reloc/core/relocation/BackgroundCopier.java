@@ -15,15 +15,16 @@ import static java.util.Objects.requireNonNull;
  * <p>It walks the disk in block order. Ranges the source reports as holes or zeroes (NBD
  * {@code base:allocation}) are made present locally without crossing the link; data is fetched in
  * runs of adjacent absent blocks, several runs in flight at once so the link's bandwidth-delay
- * product is filled ({@link AdaptiveWindow} finds how many). Runs are kept to about a megabyte so
- * that a client's demand fetch, which never waits for the copier, does not queue behind much of
- * it on a shared link. Pause, resume and the rate limit apply at once.
+ * product is filled ({@link AdaptiveWindow} finds how many). Runs are kept to a quarter megabyte
+ * so that a client's demand fetch, which never waits for the copier, does not queue behind much
+ * of it on a shared link. Pause, resume and the rate limit apply at once.
  */
 public final class BackgroundCopier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundCopier.class);
     /** Persist progress this often, so a crash costs at most this much refetching. */
     private static final long CHECKPOINT_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final int RUN_BYTES = 1 << 20;
+    /** Small enough that a demand fetch waits behind little background data on a slow link. */
+    private static final int RUN_BYTES = 256 << 10;
 
     private final RelocatingDevice device;
     private final RateLimiter limiter;

@@ -60,15 +60,16 @@ final class AdaptiveWindow {
     }
 
     private void decide(double throughput) {
-        if (throughput > best * 1.1) {
+        if (throughput < best * 0.5) {
+            // The link slowed or clients took it: start over from half, measuring afresh.
+            limit = Math.max(1, limit / 2);
+            climbing = true;
+            best = 0;
+        } else if (throughput > best * 1.1) {
             best = throughput;
             if (climbing) {
                 limit = Math.min(MAX, limit * 2);
             }
-        } else if (throughput < best * 0.5) {
-            best = throughput;
-            limit = Math.max(1, limit / 2);
-            climbing = true;
         } else if (climbing && limit > 1) {
             limit = limit / 2; // the last doubling bought nothing: it only queued
             climbing = false;

@@ -30,7 +30,9 @@ import static java.util.Objects.requireNonNull;
  * A remote NBD export read as a read-only {@link BlockDevice}: reads are aligned to the server's
  * minimum block size, split at its maximum payload and sent concurrently on one connection;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
- * requests are spread over several connections. Thread safe.
+ * requests are spread over several connections. Against a Reloc server that accepts the
+ * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
+ * compressed, checksummed batches are checked before they reach the caller. Thread safe.
  */
 public final class NbdSourceDevice implements ReadOnlyBlockDevice {
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);

@@ -2,8 +2,8 @@ package io.reloc.nbd.server;
 
 import io.reloc.api.BlockSizes;
 import io.reloc.api.ExportCatalog;
-import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.api.FrontEnd;
+import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

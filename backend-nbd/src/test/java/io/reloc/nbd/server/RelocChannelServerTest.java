@@ -66,6 +66,25 @@ class RelocChannelServerTest {
     }
 
     @Test
+    void theFrontEndOptionTurnsTheChannelOff() throws Exception {
+        ExportRegistry exports = new ExportRegistry();
+        exports.add(new Export("disk", "", new MemoryBlockStore(1 << 20)));
+        io.reloc.nbd.NbdFrontEndFactory factory = new io.reloc.nbd.NbdFrontEndFactory();
+        InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> factory.create(new io.reloc.api.FrontEndConfig(any, java.util.Map.of("reloc-channel", "maybe")), exports));
+        try (io.reloc.api.FrontEnd server = factory.create(
+                new io.reloc.api.FrontEndConfig(any, java.util.Map.of("reloc-channel", "off")), exports)) {
+            server.start();
+            try (NbdTestClient c = NbdTestClient.connect(server.localAddress())) {
+                c.sendClientFlags(CLIENT_FLAG_FIXED_NEWSTYLE | CLIENT_FLAG_NO_ZEROES);
+                c.expectAck(c.option(OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0)));
+                assertEquals(REP_ERR_UNSUP, last(c.option(OPT_RELOC_CHANNEL, RelocChannel.encodeOffer(List.of("zstd")))).type());
+            }
+        }
+    }
+
+    @Test
     void relocReadWithoutTheChannelIsRejected() throws Exception {
         try (NbdServer server = server(ChannelCodecs.standard());
              NbdTestClient c = NbdTestClient.open(server.localAddress(), "disk", true)) {

@@ -21,8 +21,9 @@ import static java.util.Objects.requireNonNull;
  *   <li>{@code max-connections}: connections served at once, default 1024;</li>
  *   <li>{@code handshake-timeout}: seconds (decimals allowed) a client has to finish the
  *       handshake, default 30;</li>
- *   <li>{@code reloc-channel}: {@code on} (default) or {@code off}; whether Reloc clients may
- *       negotiate the compressed relocation channel (other clients never see it).</li>
+ *   <li>{@code reloc-channel}: {@code on} (default), {@code off}, or {@code adaptive} (on, and
+ *       each batch is encoded only when the codec beats the measured link; experimental); whether
+ *       Reloc clients may negotiate the compressed relocation channel (other clients never see it).</li>
  * </ul>
  * Thread safe and stateless.
  */
@@ -48,7 +49,9 @@ public final class NbdFrontEndFactory implements FrontEndFactory {
         ChannelCodecs codecs = switch (channel) {
             case "on" -> ChannelCodecs.standard();
             case "off" -> ChannelCodecs.none();
-            default -> throw new IllegalArgumentException("NBD option reloc-channel must be on or off: '" + channel + "'");
+            case "adaptive" -> ChannelCodecs.standard().withAdaptiveChoice();
+            default -> throw new IllegalArgumentException("NBD option reloc-channel must be on, off or adaptive: '"
+                    + channel + "'");
         };
         return new NbdServer(config.listen(), exports, parse(options), codecs);
     }

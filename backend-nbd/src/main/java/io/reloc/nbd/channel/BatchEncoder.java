@@ -33,9 +33,19 @@ public final class BatchEncoder {
 
     private final TransferCodec codec;
     private final int codecId;
+    private final AdaptiveChoice choice;
 
     /** @param codecId the codec's id on this connection (1 + its index in the client's offer) */
     public BatchEncoder(TransferCodec codec, int codecId) {
+        this(codec, codecId, null);
+    }
+
+    /**
+     * @param choice decides per batch whether to encode at all (the connection feeds it the link
+     *     rate), or null to always try the codec
+     */
+    public BatchEncoder(TransferCodec codec, int codecId, AdaptiveChoice choice) {
+        this.choice = choice;
         this.codec = requireNonNull(codec, "codec is null");
         if (codecId < 1 || codecId > RelocChannel.MAX_OFFER) {
             throw new IllegalArgumentException("codec id out of range: " + codecId);
@@ -45,6 +55,11 @@ public final class BatchEncoder {
 
     public TransferCodec codec() {
         return codec;
+    }
+
+    /** The per-batch choice, or null when the codec is always tried. */
+    public AdaptiveChoice choice() {
+        return choice;
     }
 
     /** Encodes {@code data} (position to limit, not consumed) read at {@code offset}. */
@@ -64,8 +79,15 @@ public final class BatchEncoder {
                 ByteBuffer raw = d.slice(start, length);
                 CRC32C crc = new CRC32C();
                 crc.update(raw.duplicate());
-                ByteBuffer encoded = codec.encode(raw.duplicate());
+                ByteBuffer encoded = raw;
                 int id = codecId;
+                if (choice == null || choice.encodeNext()) {
+                    long started = System.nanoTime();
+                    encoded = codec.encode(raw.duplicate());
+                    if (choice != null) {
+                        choice.encoded(length, encoded.remaining(), System.nanoTime() - started);
+                    }
+                }
                 if (encoded.remaining() >= length) {
                     encoded = raw;
                     id = RelocChannel.RAW;

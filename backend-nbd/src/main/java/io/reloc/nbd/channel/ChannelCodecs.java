@@ -25,9 +25,24 @@ public final class ChannelCodecs {
     public static final int ZSTD_LEVEL = 1;
 
     private final Map<String, TransferCodec> byName;
+    private final boolean adaptive;
 
-    private ChannelCodecs(Map<String, TransferCodec> byName) {
+    private ChannelCodecs(Map<String, TransferCodec> byName, boolean adaptive) {
         this.byName = byName;
+        this.adaptive = adaptive;
+    }
+
+    /**
+     * These codecs, with a server deciding per batch whether encoding pays on the measured link
+     * ({@link AdaptiveChoice}); off by default.
+     */
+    public ChannelCodecs withAdaptiveChoice() {
+        return new ChannelCodecs(byName, true);
+    }
+
+    /** Whether a server using this table decides per batch whether to encode. */
+    public boolean adaptive() {
+        return adaptive;
     }
 
     /** Core's codecs (zstd at level {@value #ZSTD_LEVEL}, lz4, deflate, bzip2, xz). */
@@ -41,12 +56,12 @@ public final class ChannelCodecs {
         for (TransferCodec c : codecs) {
             m.putIfAbsent(c.name(), c);
         }
-        return new ChannelCodecs(Map.copyOf(m));
+        return new ChannelCodecs(java.util.Collections.unmodifiableMap(m), false);
     }
 
     /** No codecs: the channel is off. */
     public static ChannelCodecs none() {
-        return new ChannelCodecs(Map.of());
+        return new ChannelCodecs(Map.of(), false);
     }
 
     public boolean isEmpty() {

@@ -645,12 +645,18 @@ final class Connection {
             }
             // In steps, so that a reply the client drains slowly still shows progress.
             int end = reply.limit();
-            lastProgress = System.nanoTime();
+            int bytes = reply.remaining();
+            long started = System.nanoTime();
+            lastProgress = started;
             writing = true;
             while (reply.position() < end) {
                 reply.limit(Math.min(end, reply.position() + WRITE_STEP));
                 ChannelIo.writeFully(channel, reply);
                 lastProgress = System.nanoTime();
+            }
+            if (session.channel() != null && session.channel().choice() != null) {
+                // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
+                session.channel().choice().sent(bytes, lastProgress - started);
             }
         } catch (IOException e) {
             broken = true;

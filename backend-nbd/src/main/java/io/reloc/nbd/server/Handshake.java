@@ -3,6 +3,7 @@ package io.reloc.nbd.server;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Export;
 import io.reloc.api.ExportCatalog;
+import io.reloc.nbd.channel.AdaptiveChoice;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.protocol.ExportInfoRequest;
@@ -193,7 +194,8 @@ final class Handshake {
             return Outcome.CONTINUE;
         }
         String name = offer.get(pick.getAsInt());
-        relocChannel = new BatchEncoder(channelCodecs.find(name).orElseThrow(), pick.getAsInt() + 1);
+        relocChannel = new BatchEncoder(channelCodecs.find(name).orElseThrow(), pick.getAsInt() + 1,
+                channelCodecs.adaptive() ? new AdaptiveChoice() : null);
         log.debug("{}: relocation channel with codec {}", peer, name);
         reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));
         return Outcome.CONTINUE;

@@ -4,6 +4,7 @@ import io.reloc.api.ExportCatalog;
 import io.reloc.api.FrontEnd;
 import io.reloc.api.FrontEndConfig;
 import io.reloc.api.FrontEndFactory;
+import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.server.NbdServer;
 import io.reloc.nbd.server.NbdServerConfig;
 
@@ -19,14 +20,18 @@ import static java.util.Objects.requireNonNull;
  * <ul>
  *   <li>{@code max-connections}: connections served at once, default 1024;</li>
  *   <li>{@code handshake-timeout}: seconds (decimals allowed) a client has to finish the
- *       handshake, default 30.</li>
+ *       handshake, default 30;</li>
+ *   <li>{@code reloc-channel}: {@code on} (default), {@code off}, or {@code adaptive} (on, and
+ *       each batch is encoded only when the codec beats the measured link; experimental); whether
+ *       Reloc clients may negotiate the compressed relocation channel (other clients never see it).</li>
  * </ul>
  * Thread safe and stateless.
  */
 public final class NbdFrontEndFactory implements FrontEndFactory {
     public static final String MAX_CONNECTIONS = "max-connections";
     public static final String HANDSHAKE_TIMEOUT = "handshake-timeout";
-    private static final List<String> KNOWN = List.of(MAX_CONNECTIONS, HANDSHAKE_TIMEOUT);
+    public static final String RELOC_CHANNEL = "reloc-channel";
+    private static final List<String> KNOWN = List.of(MAX_CONNECTIONS, HANDSHAKE_TIMEOUT, RELOC_CHANNEL);
 
     public NbdFrontEndFactory() {}
 
@@ -39,7 +44,16 @@ public final class NbdFrontEndFactory implements FrontEndFactory {
     public FrontEnd create(FrontEndConfig config, ExportCatalog exports) {
         requireNonNull(config, "config is null");
         requireNonNull(exports, "exports is null");
-        return new NbdServer(config.listen(), exports, parse(config.options()));
+        Map<String, String> options = config.options();
+        String channel = options.getOrDefault(RELOC_CHANNEL, "on").trim();
+        ChannelCodecs codecs = switch (channel) {
+            case "on" -> ChannelCodecs.standard();
+            case "off" -> ChannelCodecs.none();
+            case "adaptive" -> ChannelCodecs.standard().withAdaptiveChoice();
+            default -> throw new IllegalArgumentException("NBD option reloc-channel must be on, off or adaptive: '"
+                    + channel + "'");
+        };
+        return new NbdServer(config.listen(), exports, parse(options), codecs);
     }
 
     /** @throws IllegalArgumentException naming an unknown key or a value that does not parse */
@@ -61,6 +75,7 @@ public final class NbdFrontEndFactory implements FrontEndFactory {
                     result = result.withMaxConnections(n);
                 }
                 case HANDSHAKE_TIMEOUT -> result = result.withHandshakeTimeout(seconds(value));
+                case RELOC_CHANNEL -> { } // chooses the codec table, not the config; see create()
                 default -> throw new IllegalArgumentException("unknown NBD option '" + e.getKey() + "'; known options: "
                         + String.join(", ", KNOWN));
             }

@@ -10,6 +10,7 @@ import io.reloc.nbd.protocol.MetaContextRequest;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import io.reloc.nbd.protocol.OptionHeader;
 import io.reloc.nbd.protocol.OptionReplyHeader;
+import io.reloc.nbd.protocol.RelocChannel;
 import io.reloc.nbd.protocol.ServerEntry;
 
 import java.io.EOFException;
@@ -34,16 +35,27 @@ final class ClientHandshake {
 
     private final NbdTransport transport;
     private final String exportName;
+    private final List<String> channelOffer;
     private boolean noZeroes;
 
-    private ClientHandshake(NbdTransport transport, String exportName) {
+    private ClientHandshake(NbdTransport transport, String exportName, List<String> channelOffer) {
         this.transport = transport;
         this.exportName = exportName;
+        this.channelOffer = List.copyOf(channelOffer);
     }
 
     /** Negotiates {@code exportName} and leaves the transport in the transmission phase. */
     static Negotiated negotiate(NbdTransport transport, String exportName) throws IOException {
-        return new ClientHandshake(transport, exportName).run();
+        return negotiate(transport, exportName, List.of());
+    }
+
+    /**
+     * Like {@link #negotiate(NbdTransport, String)}, and offers the relocation channel with these
+     * codecs (none: not offered).
+     */
+    static Negotiated negotiate(NbdTransport transport, String exportName, List<String> channelOffer)
+            throws IOException {
+        return new ClientHandshake(transport, exportName, channelOffer).run();
     }
 
     private Negotiated run() throws IOException {
@@ -66,7 +78,30 @@ final class ClientHandshake {
         }
         boolean structured = structuredReplies();
         long context = structured ? allocationContext() : -1;
-        return go(structured, context);
+        String codec = structured && !channelOffer.isEmpty() ? channel() : "";
+        Negotiated n = go(structured, context);
+        return new Negotiated(n.exportName(), n.size(), n.transmissionFlags(), n.structuredReplies(),
+                n.allocationContext(), n.blockSizes(), codec);
+    }
+
+    /** Offers the relocation channel; the codec the server picked, or empty (plain NBD). */
+    private String channel() throws IOException {
+        sendOption(OPT_RELOC_CHANNEL, RelocChannel.encodeOffer(channelOffer));
+        Reply reply = readReply(OPT_RELOC_CHANNEL);
+        if (reply.header().type() == REP_ACK) {
+            String codec = RelocChannel.decodeChoice(reply.data());
+            if (!channelOffer.contains(codec)) {
+                throw new NbdProtocolException("NBD server " + transport.server() + " picked codec '" + codec
+                        + "', which was not offered");
+            }
+            return codec;
+        }
+        failOnTls(reply);
+        if (reply.header().isError()) {
+            // Not a Reloc server, or the channel is off there: plain NBD.
+            return "";
+        }
+        throw unexpected(reply);
     }
 
     private boolean structuredReplies() throws IOException {

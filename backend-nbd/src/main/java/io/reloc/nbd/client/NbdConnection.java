@@ -2,6 +2,7 @@ package io.reloc.nbd.client;
 
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
+import io.reloc.nbd.channel.BatchDecoder;
 import io.reloc.nbd.protocol.NbdConstants;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import io.reloc.nbd.protocol.ReplyHeader;
@@ -55,8 +56,16 @@ final class NbdConnection implements Closeable {
     private final Thread watchdog;
     private final long replyTimeoutNanos;
     private volatile BlockDeviceException failure;
+    /** Decodes RELOC_READ batches; null when the relocation channel is not in use. */
+    private final BatchDecoder channel;
 
     NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight, Duration replyTimeout) {
+        this(transport, negotiated, maxInFlight, replyTimeout, null);
+    }
+
+    NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight, Duration replyTimeout,
+                  BatchDecoder channel) {
+        this.channel = channel;
         this.transport = requireNonNull(transport, "transport is null");
         this.negotiated = requireNonNull(negotiated, "negotiated is null");
         this.slots = new Semaphore(maxInFlight);
@@ -95,6 +104,11 @@ final class NbdConnection implements Closeable {
 
     Negotiated negotiated() {
         return negotiated;
+    }
+
+    /** The relocation channel's decoder, or null when reads must be plain READs. */
+    BatchDecoder channel() {
+        return channel;
     }
 
     String server() {

@@ -6,6 +6,9 @@ import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
+import io.reloc.nbd.channel.BatchDecoder;
+import io.reloc.nbd.channel.ChannelCodecs;
+import io.reloc.nbd.channel.ChannelStats;
 import io.reloc.nbd.protocol.NbdConstants;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +30,9 @@ import static java.util.Objects.requireNonNull;
  * A remote NBD export read as a read-only {@link BlockDevice}: reads are aligned to the server's
  * minimum block size, split at its maximum payload and sent concurrently on one connection;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
- * requests are spread over several connections. Thread safe.
+ * requests are spread over several connections. Against a Reloc server that accepts the
+ * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
+ * compressed, checksummed batches are checked before they reach the caller. Thread safe.
  */
 public final class NbdSourceDevice implements ReadOnlyBlockDevice {
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
@@ -50,7 +55,14 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
     private final int minimum;
     private final int maxRead;
 
+    private final ChannelStats channelStats;
+
     NbdSourceDevice(List<NbdConnection> connections) {
+        this(connections, new ChannelStats());
+    }
+
+    NbdSourceDevice(List<NbdConnection> connections, ChannelStats channelStats) {
+        this.channelStats = requireNonNull(channelStats, "channelStats is null");
         this.connections = List.copyOf(connections);
         if (this.connections.isEmpty()) {
             throw new IllegalArgumentException("no connections");
@@ -74,12 +86,13 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
 
     /** {@link #open(NbdUri)} with another reply timeout (tests). */
     static NbdSourceDevice open(NbdUri uri, Duration replyTimeout) throws IOException {
-        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout);
+        ChannelStats stats = new ChannelStats();
+        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout, stats);
         List<NbdConnection> all = new ArrayList<>(List.of(first));
         if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN)) {
             while (all.size() < uri.connections()) {
                 try {
-                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout);
+                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats);
                     if (!extra.negotiated().sameExportAs(first.negotiated())) {
                         extra.close();
                         log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
@@ -94,10 +107,11 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
             }
         }
         log.debug("NBD source {} open with {} connection(s)", uri.server(), all.size());
-        return new NbdSourceDevice(all);
+        return new NbdSourceDevice(all, stats);
     }
 
-    private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout, Duration replyTimeout) throws IOException {
+    private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout, Duration replyTimeout,
+                                         ChannelStats stats) throws IOException {
         NbdTransport transport = NbdTransport.connect(uri);
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = Thread.ofVirtual().start(() -> {
@@ -110,13 +124,20 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
             }
         });
         try {
-            Negotiated negotiated = ClientHandshake.negotiate(transport, uri.exportName());
+            List<String> offer = uri.channelOffer();
+            Negotiated negotiated = ClientHandshake.negotiate(transport, uri.exportName(), offer);
             watchdog.interrupt();
             watchdog.join();
             if (timedOut.get()) {
                 throw new IOException("timed out");
             }
-            return new NbdConnection(transport, negotiated, MAX_IN_FLIGHT, replyTimeout);
+            BatchDecoder decoder = null;
+            if (negotiated.channel()) {
+                ChannelCodecs codecs = ChannelCodecs.standard();
+                decoder = new BatchDecoder(offer.stream().map(n -> codecs.find(n).orElseThrow()).toList(), stats);
+                log.debug("NBD source {}: relocation channel with codec {}", uri.server(), negotiated.channelCodec());
+            }
+            return new NbdConnection(transport, negotiated, MAX_IN_FLIGHT, replyTimeout, decoder);
         } catch (IOException | RuntimeException e) {
             watchdog.interrupt();
             transport.close();
@@ -133,6 +154,11 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
             transport.close();
             throw new IOException("interrupted while connecting to NBD server " + uri.server(), e);
         }
+    }
+
+    /** What came over the relocation channel (all zero when it is not in use). */
+    public ChannelStats channelStats() {
+        return channelStats;
     }
 
     /** Connections in use (1 unless the server offers CAN_MULTI_CONN). */
@@ -184,7 +210,10 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
         for (int at = 0; at < dst.limit() && failure == null; at += maxRead) {
             int n = Math.min(maxRead, dst.limit() - at);
             try {
-                reads.add(connection().submit(new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies())));
+                NbdConnection c = connection();
+                PendingRead read = c.channel() != null ? new PendingRead(offset + at, dst.slice(at, n), c.channel())
+                        : new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies());
+                reads.add(c.submit(read));
             } catch (IOException e) {
                 failure = e;
             }

@@ -1,5 +1,7 @@
 package io.reloc.nbd.client;
 
+import io.reloc.nbd.channel.ChannelCodecs;
+
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +17,18 @@ import static java.util.Objects.requireNonNull;
  * percent-decoded path without its leading slash and may be empty. One query parameter beyond
  * the specification: {@code connections=N} (1 to {@value #MAX_CONNECTIONS}) caps the connections
  * opened to a server that offers CAN_MULTI_CONN; without it the cap is
- * {@value #DEFAULT_CONNECTIONS}.
+ * {@value #DEFAULT_CONNECTIONS}. And {@code codec=auto|none|NAME} picks the relocation channel's codec
+ * when the server is Reloc: {@code auto} (the default) offers zstd, {@code none} never offers the
+ * channel, a codec name offers just that codec. Servers that are not Reloc get plain NBD anyway.
  *
  * @param host empty for a Unix socket
  * @param socket the Unix socket, if the address is one
  * @param connections most connections to open
+ * @param codec {@value #CODEC_AUTO}, {@value #CODEC_NONE} or a codec name
  */
-public record NbdUri(String host, int port, String exportName, Optional<Path> socket, int connections) {
+public record NbdUri(String host, int port, String exportName, Optional<Path> socket, int connections, String codec) {
+    public static final String CODEC_AUTO = "auto";
+    public static final String CODEC_NONE = "none";
     public static final int DEFAULT_PORT = 10809;
     public static final int DEFAULT_CONNECTIONS = 4;
     public static final int MAX_CONNECTIONS = 16;
@@ -31,6 +38,11 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
         requireNonNull(host, "host is null");
         requireNonNull(exportName, "exportName is null");
         requireNonNull(socket, "socket is null");
+        requireNonNull(codec, "codec is null");
+        if (!codec.equals(CODEC_AUTO) && !codec.equals(CODEC_NONE) && ChannelCodecs.standard().find(codec).isEmpty()) {
+            throw new IllegalArgumentException("codec must be auto, none or one of " + ChannelCodecs.standard().names()
+                    + ": '" + codec + "'");
+        }
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("port out of range: " + port);
         }
@@ -39,9 +51,28 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
         }
     }
 
+    /** With the default codec choice ({@value #CODEC_AUTO}). */
+    public NbdUri(String host, int port, String exportName, Optional<Path> socket, int connections) {
+        this(host, port, exportName, socket, connections, CODEC_AUTO);
+    }
+
     /** A TCP address with the default connection cap. */
     public static NbdUri tcp(String host, int port, String exportName) {
         return new NbdUri(host, port, exportName, Optional.empty(), DEFAULT_CONNECTIONS);
+    }
+
+    /** This address with another codec choice. */
+    public NbdUri withCodec(String value) {
+        return new NbdUri(host, port, exportName, socket, connections, value);
+    }
+
+    /** The codecs to offer for the relocation channel, in preference order; empty: do not offer it. */
+    public java.util.List<String> channelOffer() {
+        return switch (codec) {
+            case CODEC_NONE -> java.util.List.of();
+            case CODEC_AUTO -> java.util.List.of(ChannelCodecs.AUTO);
+            default -> java.util.List.of(codec);
+        };
     }
 
     /** @throws IllegalArgumentException with a message showing the expected forms */
@@ -61,6 +92,7 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
         }
         String socket = null;
         int connections = DEFAULT_CONNECTIONS;
+        String codec = CODEC_AUTO;
         if (uri.getRawQuery() != null) {
             for (String pair : uri.getRawQuery().split("&")) {
                 int eq = pair.indexOf('=');
@@ -69,8 +101,9 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
                 switch (key) {
                     case "socket" -> socket = value;
                     case "connections" -> connections = connections(uri, value);
+                    case "codec" -> codec = value;
                     default -> throw new IllegalArgumentException("'" + uri + "' has query parameter '" + key
-                            + "', which the NBD source does not know; it knows socket (nbd+unix) and connections");
+                            + "', which the NBD source does not know; it knows socket (nbd+unix), connections and codec");
                 }
             }
         }
@@ -83,7 +116,7 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
             if (socket == null || socket.isEmpty()) {
                 throw new IllegalArgumentException("'" + uri + "' names no socket; add ?socket=PATH");
             }
-            return new NbdUri("", DEFAULT_PORT, export, Optional.of(Path.of(socket)), connections);
+            return new NbdUri("", DEFAULT_PORT, export, Optional.of(Path.of(socket)), connections, codec);
         }
         if (socket != null) {
             throw new IllegalArgumentException("'" + uri + "' names a socket; use nbd+unix:///EXPORT?socket=PATH");
@@ -95,7 +128,8 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        return new NbdUri(host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), export, Optional.empty(), connections);
+        return new NbdUri(host, uri.getPort() < 0 ? DEFAULT_PORT : uri.getPort(), export, Optional.empty(), connections,
+                codec);
     }
 
     private static int connections(URI uri, String value) {

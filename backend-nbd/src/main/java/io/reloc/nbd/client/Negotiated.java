@@ -13,12 +13,26 @@ import static java.util.Objects.requireNonNull;
  * @param structuredReplies whether replies may be structured chunks
  * @param allocationContext id of {@code base:allocation}, or -1 when block status is unavailable
  * @param blockSizes the server's constraints (defaults when it sent none)
+ * @param channelCodec the relocation channel's codec the server picked, or empty when the channel
+ *     is not in use (not offered, or the server is not Reloc or has it off)
  */
 public record Negotiated(String exportName, long size, int transmissionFlags, boolean structuredReplies,
-                         long allocationContext, BlockSizes blockSizes) {
+                         long allocationContext, BlockSizes blockSizes, String channelCodec) {
     public Negotiated {
         requireNonNull(exportName, "exportName is null");
         requireNonNull(blockSizes, "blockSizes is null");
+        requireNonNull(channelCodec, "channelCodec is null");
+    }
+
+    /** Without the relocation channel. */
+    public Negotiated(String exportName, long size, int transmissionFlags, boolean structuredReplies,
+                      long allocationContext, BlockSizes blockSizes) {
+        this(exportName, size, transmissionFlags, structuredReplies, allocationContext, blockSizes, "");
+    }
+
+    /** Whether RELOC_READ may be sent. */
+    public boolean channel() {
+        return !channelCodec.isEmpty();
     }
 
     public boolean hasFlag(int flag) {

@@ -1,9 +1,11 @@
 package io.reloc.nbd.client;
 
+import io.reloc.nbd.channel.BatchDecoder;
 import io.reloc.nbd.protocol.ChunkHeader;
 import io.reloc.nbd.protocol.Chunks;
 import io.reloc.nbd.protocol.NbdConstants;
 import io.reloc.nbd.protocol.NbdProtocolException;
+import io.reloc.nbd.protocol.RelocChannel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,12 +17,16 @@ import java.util.TreeMap;
  * the requested range and overlap no earlier chunk; a reply that leaves part of the range
  * uncovered is a protocol error, so a read never returns bytes the server did not send.
  *
+ * <p>With a {@link BatchDecoder} the request is Reloc's RELOC_READ and its data comes in batch
+ * chunks, each decoded and checked before a byte of it reaches the caller's buffer.
+ *
  * <p>If the caller stops waiting (interrupted), {@link #abandon()} makes the reader discard the
  * rest instead of writing into a buffer that is no longer the caller's.
  */
 final class PendingRead extends PendingRequest {
     private final ByteBuffer dst;
     private final boolean structured;
+    private final BatchDecoder decoder;
     /** Start to end of every range received so far. */
     private final TreeMap<Long, Long> covered = new TreeMap<>();
     private long coveredBytes;
@@ -31,6 +37,15 @@ final class PendingRead extends PendingRequest {
         super(NbdConstants.CMD_READ, 0, offset, dst.remaining());
         this.dst = dst;
         this.structured = structured;
+        this.decoder = null;
+    }
+
+    /** A RELOC_READ, whose batches {@code decoder} checks. */
+    PendingRead(long offset, ByteBuffer dst, BatchDecoder decoder) {
+        super(NbdConstants.CMD_RELOC_READ, 0, offset, dst.remaining());
+        this.dst = dst;
+        this.structured = true;
+        this.decoder = java.util.Objects.requireNonNull(decoder, "decoder is null");
     }
 
     synchronized void abandon() {
@@ -64,6 +79,12 @@ final class PendingRead extends PendingRequest {
                 cover(hole.offset(), hole.size());
                 zero((int) (hole.offset() - offset), (int) hole.size());
             }
+            case NbdConstants.CHUNK_RELOC_BATCH -> {
+                if (decoder == null) {
+                    throw unexpected(header);
+                }
+                batch(header, transport);
+            }
             case NbdConstants.CHUNK_NONE -> {
                 if (header.length() != 0 || !header.done()) {
                     throw new NbdProtocolException("NONE chunk with " + header.length() + " bytes or without DONE");
@@ -74,6 +95,33 @@ final class PendingRead extends PendingRequest {
                     throw unexpected(header);
                 }
             }
+        }
+    }
+
+    /**
+     * Reads one batch. Sizes are checked before anything is allocated: the range must lie in the
+     * request (so the decoded length is bounded by it) and the encoded bytes may not exceed the
+     * decoded ones ({@link RelocChannel#decodeBatch}).
+     */
+    private void batch(ChunkHeader header, NbdTransport transport) throws IOException {
+        RelocChannel.Batch batch = RelocChannel.decodeBatch(
+                transport.read(RelocChannel.BATCH_HEADER_SIZE, "a RELOC batch header"), header.length());
+        cover(batch.offset(), batch.decodedLength());
+        int index = (int) (batch.offset() - offset);
+        int n = (int) batch.decodedLength();
+        if (batch.zero()) {
+            decoder.stats().zero(n);
+            zero(index, n);
+            return;
+        }
+        ByteBuffer encoded = transport.read((int) (header.length() - RelocChannel.BATCH_HEADER_SIZE), "a RELOC batch");
+        ByteBuffer decoded = decoder.decode(batch, encoded);
+        put(index, decoded);
+    }
+
+    private synchronized void put(int index, ByteBuffer decoded) {
+        if (!abandoned) {
+            dst.put(index, decoded, decoded.position(), decoded.remaining());
         }
     }
 

@@ -30,6 +30,13 @@ public final class NbdConstants {
     public static final int OPT_LIST_META_CONTEXT = 9;
     public static final int OPT_SET_META_CONTEXT = 10;
     public static final int OPT_EXTENDED_HEADERS = 11;
+    /**
+     * Reloc's relocation channel (see {@link RelocChannel}). The specification numbers its options
+     * from 1 upwards and has not gone past a few dozen; this value ("RLC" plus 1 in ASCII) is far
+     * from that sequence, so no standard option will collide with it. Servers that do not know it
+     * answer ERR_UNSUP, as the specification requires of unknown options: that is the fallback.
+     */
+    public static final int OPT_RELOC_CHANNEL = 0x524C4301;
 
     // Option reply types.
     public static final int REP_ACK = 1;
@@ -85,6 +92,12 @@ public final class NbdConstants {
     public static final int CMD_CACHE = 5;
     public static final int CMD_WRITE_ZEROES = 6;
     public static final int CMD_BLOCK_STATUS = 7;
+    /**
+     * Reloc's batched read (see {@link RelocChannel}): sent only after OPT_RELOC_CHANNEL was
+     * accepted. Standard commands are numbered from 0 upwards (8 is RESIZE in an extension); this
+     * value ("RC" in ASCII) is far from them.
+     */
+    public static final int CMD_RELOC_READ = 0x5243;
 
     // Command flags.
     public static final int CMD_FLAG_FUA = 1;
@@ -99,6 +112,13 @@ public final class NbdConstants {
     public static final int CHUNK_OFFSET_DATA = 1;
     public static final int CHUNK_OFFSET_HOLE = 2;
     public static final int CHUNK_BLOCK_STATUS = 5;
+    /**
+     * Reloc's batch chunk (see {@link RelocChannel}), only ever sent in reply to CMD_RELOC_READ.
+     * The specification leaves non-error chunk types it does not define to negotiated extensions
+     * (a client must treat an unnegotiated one as a protocol error); bit 15 is clear because it is
+     * not an error, and the value ("RC" again) is far from the assigned types 0 to 5.
+     */
+    public static final int CHUNK_RELOC_BATCH = 0x5243;
     public static final int CHUNK_ERROR = 32769;
     public static final int CHUNK_ERROR_OFFSET = 32770;
 
@@ -125,6 +145,7 @@ public final class NbdConstants {
             case OPT_LIST_META_CONTEXT -> "LIST_META_CONTEXT";
             case OPT_SET_META_CONTEXT -> "SET_META_CONTEXT";
             case OPT_EXTENDED_HEADERS -> "EXTENDED_HEADERS";
+            case OPT_RELOC_CHANNEL -> "RELOC_CHANNEL";
             default -> "option " + Integer.toUnsignedString(option);
         };
     }
@@ -140,6 +161,7 @@ public final class NbdConstants {
             case CMD_CACHE -> "CACHE";
             case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
             case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
+            case CMD_RELOC_READ -> "RELOC_READ";
             default -> "command " + type;
         };
     }

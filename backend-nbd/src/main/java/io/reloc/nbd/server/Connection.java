@@ -228,6 +228,7 @@ final class Connection {
         }
         int errno = switch (r.type()) {
             case CMD_READ -> checkRead(r);
+            case CMD_RELOC_READ -> checkRelocRead(r);
             case CMD_FLUSH -> checkFlush(r);
             case CMD_TRIM -> checkTrim(r);
             case CMD_CACHE -> checkCache(r);
@@ -239,7 +240,7 @@ final class Connection {
             replyError(r, errno, "the request was rejected (" + Errno.name(errno) + ")");
             return true;
         }
-        int payload = r.type() == CMD_READ ? (int) r.length() : 0;
+        int payload = r.type() == CMD_READ || r.type() == CMD_RELOC_READ ? (int) r.length() : 0;
         acquire(payload);
         start(r, null, payload);
         return true;
@@ -317,6 +318,19 @@ final class Connection {
     private int checkRead(Request r) {
         int allowed = session.structuredReplies() ? CMD_FLAG_DF : 0;
         if ((r.flags() & ~allowed) != 0) {
+            return reject(r, EINVAL, "unknown flags");
+        }
+        if (r.length() > maxPayload) {
+            return reject(r, EOVERFLOW, "length above the maximum payload of " + maxPayload);
+        }
+        return checkRange(r, EINVAL);
+    }
+
+    private int checkRelocRead(Request r) {
+        if (session.channel() == null) {
+            return reject(r, EINVAL, "RELOC_READ without RELOC_CHANNEL negotiated");
+        }
+        if (r.flags() != 0) {
             return reject(r, EINVAL, "unknown flags");
         }
         if (r.length() > maxPayload) {
@@ -420,6 +434,7 @@ final class Connection {
         try {
             switch (r.type()) {
                 case CMD_READ -> read(r);
+                case CMD_RELOC_READ -> relocRead(r);
                 case CMD_WRITE -> write(r, payload);
                 case CMD_FLUSH -> {
                     device.flush();
@@ -524,6 +539,26 @@ final class Connection {
         }
     }
 
+    /** Reads the range and sends it as batches, encoded here on the request's own thread. */
+    private void relocRead(Request r) throws IOException {
+        int length = (int) r.length();
+        if (length == 0) {
+            ByteBuffer none = ByteBuffer.allocate(CHUNK_HEADER_SIZE);
+            Chunks.encodeNone(none, r.cookie());
+            send(none.flip());
+            return;
+        }
+        ByteBuffer b = pool.acquire(length);
+        try {
+            b.limit(HEADROOM + length).position(HEADROOM);
+            device.read(r.offset(), b);
+            b.limit(HEADROOM + length).position(HEADROOM);
+            session.channel().encode(b, r.offset(), r.cookie(), this::send);
+        } finally {
+            pool.release(b);
+        }
+    }
+
     private void write(Request r, ByteBuffer payload) throws IOException {
         int length = (int) r.length();
         payload.limit(HEADROOM + length).position(HEADROOM);
@@ -586,7 +621,7 @@ final class Connection {
         ByteBuffer b = pool.acquire(0);
         try {
             b.clear();
-            if (session.structuredReplies() && r.type() == CMD_READ) {
+            if (session.structuredReplies() && (r.type() == CMD_READ || r.type() == CMD_RELOC_READ)) {
                 String m = message == null ? "" : message;
                 m = m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) : m;
                 Chunks.encodeError(b, REPLY_FLAG_DONE, r.cookie(), errno, m);
@@ -610,12 +645,18 @@ final class Connection {
             }
             // In steps, so that a reply the client drains slowly still shows progress.
             int end = reply.limit();
-            lastProgress = System.nanoTime();
+            int bytes = reply.remaining();
+            long started = System.nanoTime();
+            lastProgress = started;
             writing = true;
             while (reply.position() < end) {
                 reply.limit(Math.min(end, reply.position() + WRITE_STEP));
                 ChannelIo.writeFully(channel, reply);
                 lastProgress = System.nanoTime();
+            }
+            if (session.channel() != null && session.channel().choice() != null) {
+                // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
+                session.channel().choice().sent(bytes, lastProgress - started);
             }
         } catch (IOException e) {
             broken = true;

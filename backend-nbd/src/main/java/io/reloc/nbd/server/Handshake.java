@@ -3,6 +3,9 @@ package io.reloc.nbd.server;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Export;
 import io.reloc.api.ExportCatalog;
+import io.reloc.nbd.channel.AdaptiveChoice;
+import io.reloc.nbd.channel.BatchEncoder;
+import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.protocol.ExportInfoRequest;
 import io.reloc.nbd.protocol.Greeting;
 import io.reloc.nbd.protocol.InfoReply;
@@ -13,6 +16,7 @@ import io.reloc.nbd.protocol.NbdProtocolException;
 import io.reloc.nbd.protocol.NbdStrings;
 import io.reloc.nbd.protocol.OptionHeader;
 import io.reloc.nbd.protocol.OptionReplyHeader;
+import io.reloc.nbd.protocol.RelocChannel;
 import io.reloc.nbd.protocol.ServerEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +26,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 
 import static io.reloc.nbd.protocol.NbdConstants.*;
@@ -43,16 +48,24 @@ final class Handshake {
     private final SocketChannel channel;
     private final ExportCatalog exports;
     private final String peer;
+    private final ChannelCodecs channelCodecs;
 
     private boolean noZeroes;
+    /** The relocation channel's encoder once RELOC_CHANNEL was accepted. */
+    private BatchEncoder relocChannel;
     private boolean structuredReplies;
     /** The export SET_META_CONTEXT selected base:allocation for, if any. */
     private Export metaContextExport;
 
     Handshake(SocketChannel channel, ExportCatalog exports, String peer) {
+        this(channel, exports, peer, ChannelCodecs.none());
+    }
+
+    Handshake(SocketChannel channel, ExportCatalog exports, String peer, ChannelCodecs channelCodecs) {
         this.channel = requireNonNull(channel, "channel is null");
         this.exports = requireNonNull(exports, "exports is null");
         this.peer = requireNonNull(peer, "peer is null");
+        this.channelCodecs = requireNonNull(channelCodecs, "channelCodecs is null");
     }
 
     /**
@@ -141,6 +154,7 @@ final class Handshake {
                 yield Outcome.CONTINUE;
             }
             case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(option, data);
+            case OPT_RELOC_CHANNEL -> relocChannel(data);
             case OPT_EXTENDED_HEADERS -> {
                 error(option, REP_ERR_UNSUP, "extended headers are not supported by this server");
                 yield Outcome.CONTINUE;
@@ -151,6 +165,40 @@ final class Handshake {
                 yield Outcome.CONTINUE;
             }
         };
+    }
+
+    /** Picks the first codec of the client's offer this server has; see {@link RelocChannel}. */
+    private Outcome relocChannel(ByteBuffer data) throws IOException {
+        if (channelCodecs.isEmpty()) {
+            error(OPT_RELOC_CHANNEL, REP_ERR_UNSUP, "the relocation channel is off on this server");
+            return Outcome.CONTINUE;
+        }
+        if (!structuredReplies) {
+            error(OPT_RELOC_CHANNEL, REP_ERR_INVALID, "RELOC_CHANNEL needs STRUCTURED_REPLY first");
+            return Outcome.CONTINUE;
+        }
+        List<String> offer;
+        try {
+            offer = RelocChannel.decodeOffer(data);
+        } catch (NbdProtocolException e) {
+            error(OPT_RELOC_CHANNEL, REP_ERR_INVALID, "malformed RELOC_CHANNEL: " + e.getMessage());
+            return Outcome.CONTINUE;
+        }
+        OptionalInt pick = channelCodecs.pick(offer);
+        if (pick.isEmpty()) {
+            log.info("{}: relocation channel offered with codecs {}, none of which this server has ({})", peer, offer,
+                    channelCodecs.names());
+            relocChannel = null;
+            error(OPT_RELOC_CHANNEL, REP_ERR_UNSUP, "none of the codecs " + offer + " is available here; this server has "
+                    + channelCodecs.names());
+            return Outcome.CONTINUE;
+        }
+        String name = offer.get(pick.getAsInt());
+        relocChannel = new BatchEncoder(channelCodecs.find(name).orElseThrow(), pick.getAsInt() + 1,
+                channelCodecs.adaptive() ? new AdaptiveChoice() : null);
+        log.debug("{}: relocation channel with codec {}", peer, name);
+        reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));
+        return Outcome.CONTINUE;
     }
 
     private Outcome exportName(ByteBuffer data) throws IOException {
@@ -264,7 +312,7 @@ final class Handshake {
         // Contexts chosen for another export do not carry over to this one.
         int contextId = structuredReplies && export.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
         return new Session(export, structuredReplies, contextId,
-                TransmissionFlags.of(export.device(), structuredReplies));
+                TransmissionFlags.of(export.device(), structuredReplies), relocChannel);
     }
 
     private Optional<Export> resolve(String name) {

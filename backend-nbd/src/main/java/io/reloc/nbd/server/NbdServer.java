@@ -3,6 +3,7 @@ package io.reloc.nbd.server;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.ExportCatalog;
 import io.reloc.api.FrontEnd;
+import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,7 @@ public final class NbdServer implements FrontEnd {
     private final Set<SocketChannel> channels = ConcurrentHashMap.newKeySet();
     private final Set<Connection> transmitting = ConcurrentHashMap.newKeySet();
     private final Object lifecycle = new Object();
+    private final ChannelCodecs channelCodecs;
 
     private ServerSocketChannel server;
     private ScheduledThreadPoolExecutor timer;
@@ -60,6 +62,16 @@ public final class NbdServer implements FrontEnd {
     private volatile boolean closed;
 
     public NbdServer(InetSocketAddress listen, ExportCatalog exports, NbdServerConfig config) {
+        this(listen, exports, config, ChannelCodecs.standard());
+    }
+
+    /**
+     * @param channelCodecs the codecs of Reloc's relocation channel ({@link ChannelCodecs#none()}
+     *     turns it off; the server is then plain NBD)
+     */
+    public NbdServer(InetSocketAddress listen, ExportCatalog exports, NbdServerConfig config,
+                     ChannelCodecs channelCodecs) {
+        this.channelCodecs = requireNonNull(channelCodecs, "channelCodecs is null");
         this.listen = requireNonNull(listen, "listen is null");
         this.exports = requireNonNull(exports, "exports is null");
         this.config = requireNonNull(config, "config is null");
@@ -171,7 +183,7 @@ public final class NbdServer implements FrontEnd {
             }, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             Optional<Session> session;
             try {
-                session = new Handshake(channel, exports, peer).run();
+                session = new Handshake(channel, exports, peer, channelCodecs).run();
             } catch (IOException e) {
                 if (state.get() != TIMED_OUT && !closed) {
                     logHandshakeFailure(peer, e);

@@ -79,6 +79,8 @@ final class FakeNbdServer implements AutoCloseable {
     int flags = TF_HAS_FLAGS | TF_READ_ONLY;
     InfoReply.BlockSize blockSize;
     List<String> exports = List.of("disk");
+    /** The relocation channel codec to accept, or null to answer ERR_UNSUP like a foreign server. */
+    String channelCodec;
     Script script = wire -> { };
     final List<String> options = new CopyOnWriteArrayList<>();
     /** NBD_CMD_DISC requests received. */
@@ -173,6 +175,8 @@ final class FakeNbdServer implements AutoCloseable {
                     wire.send(new ExportNameReply(size, flags).encode(noZeroes));
                     return true;
                 }
+                case OPT_RELOC_CHANNEL -> wire.send(channelCodec == null ? ack(option, false)
+                        : OptionReplyHeader.encodeReply(option, REP_ACK, io.reloc.nbd.protocol.RelocChannel.encodeChoice(channelCodec)));
                 case OPT_ABORT -> {
                     wire.send(ack(option, true));
                     return false;

@@ -1,0 +1,71 @@
+package io.reloc.nbd.channel;
+
+import io.reloc.api.TransferCodec;
+import io.reloc.nbd.protocol.NbdProtocolException;
+import io.reloc.nbd.protocol.RelocChannel;
+import io.reloc.nbd.protocol.RelocChannel.Batch;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Decodes and checks batches on the client: the codec id must be one the client offered, the
+ * decoded bytes must have the announced length and CRC-32C. Any mismatch is a
+ * {@link NbdProtocolException}, so the batch is refused and the connection dropped; bytes that
+ * fail a check are never handed out. Counts what it decoded. Thread safe.
+ */
+public final class BatchDecoder {
+    private final List<TransferCodec> offer;
+    private final ChannelStats stats;
+
+    /** @param offer the codecs the client offered, in offer order (id 1 is the first) */
+    public BatchDecoder(List<TransferCodec> offer, ChannelStats stats) {
+        this.offer = List.copyOf(offer);
+        this.stats = java.util.Objects.requireNonNull(stats, "stats is null");
+    }
+
+    public ChannelStats stats() {
+        return stats;
+    }
+
+    /**
+     * The decoded bytes of a data batch ({@code batch} not a zero run), flipped.
+     *
+     * @param encoded exactly the batch's encoded bytes
+     */
+    public ByteBuffer decode(Batch batch, ByteBuffer encoded) throws NbdProtocolException {
+        int length = (int) batch.decodedLength();
+        int encodedLength = encoded.remaining();
+        ByteBuffer decoded;
+        if (batch.codecId() == RelocChannel.RAW) {
+            decoded = encoded;
+        } else {
+            int index = batch.codecId() - 1;
+            if (index < 0 || index >= offer.size()) {
+                throw new NbdProtocolException("RELOC batch at " + batch.offset() + " uses codec id " + batch.codecId()
+                        + ", which was not offered");
+            }
+            TransferCodec codec = offer.get(index);
+            try {
+                decoded = codec.decode(encoded, length);
+            } catch (IllegalArgumentException e) {
+                throw new NbdProtocolException("corrupt " + codec.name() + " batch at " + batch.offset() + ": "
+                        + e.getMessage());
+            }
+        }
+        if (decoded.remaining() != length) {
+            throw new NbdProtocolException("RELOC batch at " + batch.offset() + " decodes to " + decoded.remaining()
+                    + " bytes, not " + length);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(decoded.duplicate());
+        if ((int) crc.getValue() != batch.crc32c()) {
+            throw new NbdProtocolException("RELOC batch of " + length + " bytes at " + batch.offset()
+                    + " fails its checksum (CRC-32C " + Integer.toHexString((int) crc.getValue()) + ", announced "
+                    + Integer.toHexString(batch.crc32c()) + ")");
+        }
+        stats.data(batch.codecId() != RelocChannel.RAW, length, encodedLength);
+        return decoded;
+    }
+}

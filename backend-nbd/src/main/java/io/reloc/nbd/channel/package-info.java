@@ -1,0 +1,6 @@
+/**
+ * Reloc's relocation channel over NBD: the codec table both ends negotiate from, the server's
+ * batch encoder (zero runs as markers, a CRC-32C per batch) and the client's checking decoder.
+ * The wire formats are in {@link io.reloc.nbd.protocol.RelocChannel}.
+ */
+package io.reloc.nbd.channel;

@@ -51,6 +51,8 @@ final class IscsiSession implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(IscsiSession.class);
     /** Commands in flight; more callers wait. */
     static final int MAX_IN_FLIGHT = 32;
+    /** Times a command is sent while the target answers with a unit attention. */
+    static final int UNIT_ATTENTION_RETRIES = 5;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration LOGOUT_WAIT = Duration.ofSeconds(2);
@@ -172,7 +174,16 @@ final class IscsiSession implements Closeable {
      *     session fails
      */
     byte[] execute(String what, byte[] cdb, int length, boolean exact) throws IOException {
-        return await(submit(new PendingCommand(what, length, exact), cdb));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return await(submit(new PendingCommand(what, length, exact), cdb));
+            } catch (ScsiCheckCondition e) {
+                if (!e.sense().unitAttention() || attempt == UNIT_ATTENTION_RETRIES) {
+                    throw e;
+                }
+                log.debug("{} on {}: {}; sending it again", what, portal, e.getMessage());
+            }
+        }
     }
 
     /** Sends {@code c} (waiting for a slot and the CmdSN window) without waiting for its end. */

@@ -158,7 +158,19 @@ public final class IscsiSourceDevice implements ReadOnlyBlockDevice {
         ByteBuffer out = dst.slice();
         for (int i = 0; i < commands.size(); i++) {
             try {
-                byte[] data = IscsiSession.await(commands.get(i));
+                byte[] data;
+                try {
+                    data = IscsiSession.await(commands.get(i));
+                } catch (ScsiCheckCondition e) {
+                    if (!e.sense().unitAttention() || failure != null) {
+                        throw e;
+                    }
+                    // An event (reset, changed parameters) reported on this command: send it again.
+                    PendingCommand c = commands.get(i);
+                    long at = starts.get(i);
+                    int n = c.expectedLength();
+                    data = session.execute(c.what(), Cdbs.read16(at / blockSize, n / blockSize), n, true);
+                }
                 if (failure != null) {
                     continue;
                 }

@@ -11,6 +11,7 @@ import io.reloc.api.BlockError;
  */
 record Sense(int key, int asc, int ascq) {
     static final int ILLEGAL_REQUEST = 0x5;
+    static final int UNIT_ATTENTION = 0x6;
 
     private static final String[] KEYS = {"NO SENSE", "RECOVERED ERROR", "NOT READY", "MEDIUM ERROR",
         "HARDWARE ERROR", "ILLEGAL REQUEST", "UNIT ATTENTION", "DATA PROTECT", "BLANK CHECK", "VENDOR SPECIFIC",
@@ -41,6 +42,14 @@ record Sense(int key, int asc, int ascq) {
 
     boolean invalidFieldInCdb() {
         return key == ILLEGAL_REQUEST && asc == 0x24;
+    }
+
+    /**
+     * A unit attention (reset, parameters changed) reports an event, not a problem with the
+     * command: targets such as tgt answer the first command of every session with one.
+     */
+    boolean unitAttention() {
+        return key == UNIT_ATTENTION;
     }
 
     boolean lbaOutOfRange() {

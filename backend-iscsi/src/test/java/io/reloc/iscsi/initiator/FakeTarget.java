@@ -27,6 +27,8 @@ final class FakeTarget implements AutoCloseable {
 
     final List<Pdu> received = new CopyOnWriteArrayList<>();
     final List<String> violations = new CopyOnWriteArrayList<>();
+    /** Commands still to answer with UNIT ATTENTION (power on or reset), as tgt does first. */
+    final java.util.concurrent.atomic.AtomicInteger unitAttentions = new java.util.concurrent.atomic.AtomicInteger();
     private final ServerSocket server;
     private final long blocks;
     private final int window;
@@ -38,10 +40,15 @@ final class FakeTarget implements AutoCloseable {
     private int expCmdSn;
 
     FakeTarget(long blocks, int window, Script script) throws IOException {
+        this(blocks, window, 0, script);
+    }
+
+    FakeTarget(long blocks, int window, int unitAttentions, Script script) throws IOException {
         this.server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
         this.blocks = blocks;
         this.window = window;
         this.script = script;
+        this.unitAttentions.set(unitAttentions);
         this.thread = Thread.ofVirtual().start(this::serve);
     }
 
@@ -95,7 +102,9 @@ final class FakeTarget implements AutoCloseable {
         expCmdSn = cmdSn + 1;
         byte[] cdb = p.bytes(32, 16);
         int op = cdb[0] & 0xff;
-        if (op == 0x9e && (cdb[1] & 0x1f) == 0x10) {
+        if (unitAttentions.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            checkCondition(p, 0x06, 0x29);
+        } else if (op == 0x9e && (cdb[1] & 0x1f) == 0x10) {
             byte[] d = new byte[32];
             java.nio.ByteBuffer.wrap(d).putLong(0, blocks - 1).putInt(8, 512);
             dataIn(p.itt(), 0, 0, d, true);
@@ -103,13 +112,17 @@ final class FakeTarget implements AutoCloseable {
             java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(cdb);
             script.onRead(this, p, b.getLong(2), b.getInt(10));
         } else {
-            byte[] sense = new byte[20];
-            sense[1] = 18;
-            sense[2] = 0x70;
-            sense[4] = 0x05;
-            sense[14] = 0x20;
-            send(status(Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80).byteAt(3, 0x02).itt(p.itt()).data(sense)));
+            checkCondition(p, 0x05, 0x20);
         }
+    }
+
+    private void checkCondition(Pdu p, int key, int asc) throws IOException {
+        byte[] sense = new byte[20];
+        sense[1] = 18;
+        sense[2] = 0x70;
+        sense[4] = (byte) key;
+        sense[14] = (byte) asc;
+        send(status(Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80).byteAt(3, 0x02).itt(p.itt()).data(sense)));
     }
 
     /** Sets StatSN, ExpCmdSN and MaxCmdSN, advancing StatSN. */

@@ -62,6 +62,19 @@ class MisbehavingTargetTest {
     }
 
     @Test
+    void unitAttentionsAreRetriedAtOpenAndOnReads() throws Exception {
+        try (FakeTarget t = new FakeTarget(BLOCKS, 8, 1, (f, c, lba, n) -> f.answer(c, lba, n, 4096));
+             BlockDevice d = open(t)) {
+            assertEquals(BLOCKS * 512, d.size());
+            t.unitAttentions.set(2);
+            // Four commands of the default MaxBurstLength (the fake declares none); two meet a unit attention.
+            ByteBuffer dst = ByteBuffer.allocate(4 * 262144);
+            d.read(0, dst);
+            assertArrayEquals(FakeTarget.content(0, dst.capacity() / 512), dst.array());
+        }
+    }
+
+    @Test
     void aGapInDataInFailsTheConnection() throws Exception {
         try (FakeTarget t = new FakeTarget(BLOCKS, 8, (f, c, lba, n) -> {
             byte[] all = FakeTarget.content(lba, n);

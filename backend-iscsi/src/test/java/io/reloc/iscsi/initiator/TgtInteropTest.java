@@ -106,9 +106,13 @@ class TgtInteropTest {
         }
         if (tgtd.isAlive()) {
             tgtadm("--mode", "target", "--op", "delete", "--force", "--tid", "1");
-            tgtd.destroy();
+            // tgtd exits on this; it ignores SIGTERM while it has targets.
+            tgtadm("--mode", "system", "--op", "delete");
             if (!tgtd.waitFor(5, TimeUnit.SECONDS)) {
-                tgtd.destroyForcibly().waitFor();
+                tgtd.destroy();
+                if (!tgtd.waitFor(2, TimeUnit.SECONDS)) {
+                    tgtd.destroyForcibly().waitFor();
+                }
             }
         }
         tgtd = null;
@@ -163,6 +167,51 @@ class TgtInteropTest {
             }
             assertEquals(SIZE, covered);
         }
+    }
+
+    @Test
+    void extentsFromAThinProvisionedLunMatchTheFile() throws Exception {
+        check(tgtadm("--mode", "logicalunit", "--op", "update", "--tid", "1", "--lun", "1", "--params",
+                "thin_provisioning=1"));
+        try (BlockDevice d = Plugins.load().sourceConnectors().get("iscsi").open(uri())) {
+            List<Extent> extents = new ArrayList<>();
+            for (long at = 0; at < SIZE; ) {
+                List<Extent> part = d.extents(at, SIZE - at);
+                extents.addAll(part);
+                at += part.stream().mapToLong(Extent::length).sum();
+            }
+            long at = 0;
+            boolean sawHole = false;
+            for (Extent e : extents) {
+                if (e.hole()) {
+                    sawHole = true;
+                    // A hole must read as zeroes in the file, whatever tgt says about LBPRZ.
+                    byte[] zeroes = new byte[(int) e.length()];
+                    assertArrayEquals(zeroes, Arrays.copyOfRange(content, (int) at, (int) (at + e.length())),
+                            "hole of " + e.length() + " at " + at);
+                }
+                at += e.length();
+            }
+            assertEquals(SIZE, at);
+            assertTrue(sawHole, "tgt reported no hole in a sparse file: " + extents);
+        }
+    }
+
+    @Test
+    void chapRightAndWrongAgainstTgt() throws Exception {
+        check(tgtadm("--mode", "account", "--op", "new", "--user", "joe", "--password", "tgt-secret-12"));
+        check(tgtadm("--mode", "account", "--op", "bind", "--tid", "1", "--user", "joe"));
+        String authority = "127.0.0.1:" + port + "/" + IQN + "/1";
+        try (BlockDevice d = Plugins.load().sourceConnectors().get("iscsi").open(
+                URI.create("iscsi://joe%25tgt-secret-12@" + authority))) {
+            ByteBuffer first = ByteBuffer.allocate(1 << 20);
+            d.read(0, first);
+            assertArrayEquals(Arrays.copyOf(content, 1 << 20), first.array());
+        }
+        IOException wrong = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                () -> Plugins.load().sourceConnectors().get("iscsi").open(URI.create("iscsi://joe%25nope-nope-12@"
+                        + authority)));
+        assertTrue(wrong.getMessage().contains("authentication failure"), wrong.getMessage());
     }
 
     @Test

@@ -313,13 +313,16 @@ final class IscsiSession implements Closeable {
 
     /** Fails the session when commands have waited the reply timeout with nothing read meanwhile. */
     private void checkSilence() throws IOException {
-        if (pending.isEmpty()) {
+        long now = System.nanoTime();
+        long timeout = TimeUnit.MILLISECONDS.toNanos(replyTimeoutMillis);
+        if (now - in.lastReadNanos() < timeout) {
             return;
         }
-        long silent = System.nanoTime() - in.lastReadNanos();
-        if (silent >= TimeUnit.MILLISECONDS.toNanos(replyTimeoutMillis)) {
-            throw new IOException("iSCSI target " + portal + " sent nothing for " + replyTimeoutMillis
-                    + " ms while " + pending.size() + " command(s) waited; the connection is considered lost");
+        for (PendingCommand c : pending.values()) {
+            if (now - c.submittedNanos() >= timeout) {
+                throw new IOException("iSCSI target " + portal + " sent nothing for " + replyTimeoutMillis
+                        + " ms while " + c.what() + " waited; the connection is considered lost");
+            }
         }
     }
 

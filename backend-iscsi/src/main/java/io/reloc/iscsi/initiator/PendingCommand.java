@@ -21,6 +21,7 @@ final class PendingCommand {
     private final byte[] buffer;
     private final boolean exact;
     private final CompletableFuture<byte[]> done = new CompletableFuture<>();
+    private volatile long submittedNanos;
     private int itt;
     private int received;
     private int nextDataSn;
@@ -49,8 +50,14 @@ final class PendingCommand {
         return itt;
     }
 
+    /** Sets the task tag when the command is sent, and starts its reply clock. */
     void itt(int itt) {
         this.itt = itt;
+        this.submittedNanos = System.nanoTime();
+    }
+
+    long submittedNanos() {
+        return submittedNanos;
     }
 
     /** Completes with the data received, or with a {@link BlockDeviceException}. */

@@ -142,6 +142,15 @@ class MisbehavingTargetTest {
     }
 
     @Test
+    void aSilentTargetFailsTheReadAfterTheReplyTimeout() throws Exception {
+        try (FakeTarget t = new FakeTarget(BLOCKS, 8, (f, c, lba, n) -> { });
+             IscsiSourceDevice d = IscsiSourceDevice.open(IscsiUri.parse(URI.create(t.uri())),
+                     java.time.Duration.ofMillis(300))) {
+            assertIoAndStaysFailed(d, "sent nothing for 300 ms");
+        }
+    }
+
+    @Test
     void closeLogsOut() throws Exception {
         try (FakeTarget t = new FakeTarget(BLOCKS, 8, (f, c, lba, n) -> f.answer(c, lba, n, 4096))) {
             BlockDevice d = open(t);

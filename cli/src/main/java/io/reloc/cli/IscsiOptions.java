@@ -25,7 +25,7 @@ final class IscsiOptions {
     String listen;
 
     @Option(names = "--iqn-prefix", paramLabel = "IQN",
-            description = "Target names are IQN:EXPORT (default: iqn.2026-11.io.reloc).")
+            description = "Target names are IQN:EXPORT (default: iqn.2026-11.io.reloc) unless --export gives iqn=.")
     String iqnPrefix;
 
     @Option(names = "--chap-user", paramLabel = "NAME", description = "Require CHAP: the initiator's user name.")

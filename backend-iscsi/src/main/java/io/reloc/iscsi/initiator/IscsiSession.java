@@ -53,6 +53,8 @@ final class IscsiSession implements Closeable {
     static final int MAX_IN_FLIGHT = 32;
     /** Times a command is sent while the target answers with a unit attention. */
     static final int UNIT_ATTENTION_RETRIES = 5;
+    /** Times a command is sent while the target answers BUSY or TASK SET FULL, backing off. */
+    static final int BUSY_RETRIES = 20;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(30);
     static final Duration REPLY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration LOGOUT_WAIT = Duration.ofSeconds(2);
@@ -178,10 +180,21 @@ final class IscsiSession implements Closeable {
             try {
                 return await(submit(new PendingCommand(what, length, exact), cdb));
             } catch (ScsiCheckCondition e) {
-                if (!e.sense().unitAttention() || attempt == UNIT_ATTENTION_RETRIES) {
+                if (!e.sense().unitAttention() || attempt >= UNIT_ATTENTION_RETRIES) {
                     throw e;
                 }
                 log.debug("{} on {}: {}; sending it again", what, portal, e.getMessage());
+            } catch (TargetBusy e) {
+                if (attempt >= BUSY_RETRIES) {
+                    throw e;
+                }
+                log.debug("{}; sending it again", e.getMessage());
+                try {
+                    Thread.sleep(Math.min(1000, 10L << Math.min(attempt, 10)));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new BlockDeviceException(BlockError.IO, "interrupted while " + what + " waited for a busy target", ie);
+                }
             }
         }
     }
@@ -256,6 +269,9 @@ final class IscsiSession implements Closeable {
             Throwable cause = e.getCause();
             if (cause instanceof ScsiCheckCondition s) {
                 throw new ScsiCheckCondition(s.sense(), s.getMessage());
+            }
+            if (cause instanceof TargetBusy b) {
+                throw new TargetBusy(b.getMessage());
             }
             if (cause instanceof BlockDeviceException b) {
                 throw new BlockDeviceException(b.error(), b.getMessage(), b);

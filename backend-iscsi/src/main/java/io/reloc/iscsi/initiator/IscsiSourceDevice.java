@@ -161,11 +161,13 @@ public final class IscsiSourceDevice implements ReadOnlyBlockDevice {
                 byte[] data;
                 try {
                     data = IscsiSession.await(commands.get(i));
-                } catch (ScsiCheckCondition e) {
-                    if (!e.sense().unitAttention() || failure != null) {
+                } catch (ScsiCheckCondition | TargetBusy e) {
+                    boolean again = e instanceof TargetBusy || ((ScsiCheckCondition) e).sense().unitAttention();
+                    if (!again || failure != null) {
                         throw e;
                     }
-                    // An event (reset, changed parameters) reported on this command: send it again.
+                    // An event (reset, changed parameters) reported on this command, or a full
+                    // queue: send it again, with the retries and back-off of execute().
                     PendingCommand c = commands.get(i);
                     long at = starts.get(i);
                     int n = c.expectedLength();

@@ -17,6 +17,8 @@ import static java.util.Objects.requireNonNull;
  * Touched only by the connection's reader thread, except {@link #done()}.
  */
 final class PendingCommand {
+    private static final int BUSY = 0x08;
+    private static final int TASK_SET_FULL = 0x28;
     private final String what;
     private final byte[] buffer;
     private final boolean exact;
@@ -121,6 +123,7 @@ final class PendingCommand {
                 Sense sense = Sense.parse(InitiatorPdus.senseData(p));
                 fail(new ScsiCheckCondition(sense, what + " failed: " + sense));
             }
+            case BUSY, TASK_SET_FULL -> fail(new TargetBusy(what + " refused for now: " + statusName(status)));
             default -> fail(new BlockDeviceException(BlockError.IO, what + " failed with " + statusName(status)));
         }
     }

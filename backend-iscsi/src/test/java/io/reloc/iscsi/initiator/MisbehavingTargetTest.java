@@ -75,6 +75,24 @@ class MisbehavingTargetTest {
     }
 
     @Test
+    void busyAndTaskSetFullAreRetried() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger(3);
+        try (FakeTarget t = new FakeTarget(BLOCKS, 8, (f, c, lba, n) -> {
+            int left = refusals.getAndDecrement();
+            if (left > 0) {
+                f.send(f.status(Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80).byteAt(3, left % 2 == 0 ? 0x08 : 0x28)
+                        .itt(c.itt())));
+            } else {
+                f.answer(c, lba, n, 4096);
+            }
+        }); BlockDevice d = open(t)) {
+            ByteBuffer dst = ByteBuffer.allocate(8192);
+            d.read(0, dst);
+            assertArrayEquals(FakeTarget.content(0, 16), dst.array());
+        }
+    }
+
+    @Test
     void aGapInDataInFailsTheConnection() throws Exception {
         try (FakeTarget t = new FakeTarget(BLOCKS, 8, (f, c, lba, n) -> {
             byte[] all = FakeTarget.content(lba, n);

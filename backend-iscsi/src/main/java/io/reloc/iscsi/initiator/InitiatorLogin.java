@@ -33,6 +33,9 @@ final class InitiatorLogin {
     /** MaxBurstLength offered: large, so one read is one Data-In sequence on most targets. */
     static final int OFFERED_MAX_BURST = 16776192;
     private static final int MAX_ROUNDS = 16;
+    private static final int SECURITY_STAGE = InitiatorPdus.SECURITY;
+    private static final int OPERATIONAL_STAGE = InitiatorPdus.OPERATIONAL;
+    private static final int FULL_FEATURE_STAGE = InitiatorPdus.FULL_FEATURE;
 
     private final InputStream in;
     private final OutputStream out;
@@ -101,10 +104,6 @@ final class InitiatorLogin {
         }
         return operational(first);
     }
-
-    private static final int SECURITY_STAGE = InitiatorPdus.SECURITY;
-    private static final int OPERATIONAL_STAGE = InitiatorPdus.OPERATIONAL;
-    private static final int FULL_FEATURE_STAGE = InitiatorPdus.FULL_FEATURE;
 
     static Map<String, String> operationalKeys() {
         Map<String, String> k = new LinkedHashMap<>();

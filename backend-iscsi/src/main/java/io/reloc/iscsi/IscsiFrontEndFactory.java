@@ -5,10 +5,14 @@ import io.reloc.api.FrontEnd;
 import io.reloc.api.FrontEndConfig;
 import io.reloc.api.FrontEndFactory;
 import io.reloc.iscsi.target.ChapCredentials;
+import io.reloc.iscsi.target.IscsiNames;
 import io.reloc.iscsi.target.IscsiTarget;
 import io.reloc.iscsi.target.TargetConfig;
 
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,9 +20,14 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Creates {@link IscsiTarget}s, under the name {@code "iscsi"}. Each export becomes the target
- * {@code <iqn-prefix>:<export name>} with LUN 0. Options:
+ * {@code <iqn-prefix>:<export name>} with LUN 0 (e.g. {@code iqn.2026-11.io.reloc:vm1}), unless it
+ * is given an explicit IQN. Options:
  * <ul>
  *   <li>{@code iqn-prefix}: default {@value TargetConfig#DEFAULT_IQN_PREFIX};</li>
+ *   <li>{@code iqn.<export name>}: the full iSCSI name of that one export, e.g.
+ *       {@code iqn.vm1=iqn.2001-04.com.example:storage.vm1}; it must be a valid iSCSI name
+ *       ({@link IscsiNames}), and the export is then no longer reachable as
+ *       {@code <iqn-prefix>:<export name>};</li>
  *   <li>{@code chap-user}, {@code chap-secret}: initiators must authenticate with CHAP;</li>
  *   <li>{@code mutual-chap-user}, {@code mutual-chap-secret}: what the target answers to an
  *       initiator that asks it to authenticate too (mutual CHAP).</li>
@@ -31,6 +40,8 @@ public final class IscsiFrontEndFactory implements FrontEndFactory {
     public static final String CHAP_SECRET = "chap-secret";
     public static final String MUTUAL_CHAP_USER = "mutual-chap-user";
     public static final String MUTUAL_CHAP_SECRET = "mutual-chap-secret";
+    /** Prefix of the per-export option that sets an explicit IQN: {@code iqn.<export name>}. */
+    public static final String EXPLICIT_IQN = "iqn.";
     private static final List<String> KNOWN = List.of(IQN_PREFIX, CHAP_USER, CHAP_SECRET, MUTUAL_CHAP_USER,
             MUTUAL_CHAP_SECRET);
 
@@ -50,10 +61,27 @@ public final class IscsiFrontEndFactory implements FrontEndFactory {
 
     /** @throws IllegalArgumentException naming an unknown key or an incomplete CHAP pair */
     static TargetConfig parse(Map<String, String> options) {
-        for (String key : options.keySet()) {
-            if (!KNOWN.contains(key)) {
+        Map<String, String> explicit = new LinkedHashMap<>();
+        Map<String, String> byIqn = new HashMap<>();
+        for (Map.Entry<String, String> option : options.entrySet()) {
+            String key = option.getKey();
+            if (key.startsWith(EXPLICIT_IQN) && key.length() > EXPLICIT_IQN.length()) {
+                String export = key.substring(EXPLICIT_IQN.length());
+                String iqn = option.getValue().trim();
+                try {
+                    IscsiNames.check(iqn);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("iSCSI option " + key + ": " + e.getMessage(), e);
+                }
+                String other = byIqn.putIfAbsent(iqn.toLowerCase(Locale.ROOT), export);
+                if (other != null) {
+                    throw new IllegalArgumentException("exports '" + other + "' and '" + export + "' both have the IQN "
+                            + iqn + ": give each export its own");
+                }
+                explicit.put(export, iqn);
+            } else if (!KNOWN.contains(key)) {
                 throw new IllegalArgumentException("unknown iSCSI option '" + key + "'; known options: "
-                        + String.join(", ", KNOWN));
+                        + String.join(", ", KNOWN) + ", iqn.<export name>");
             }
         }
         TargetConfig c = TargetConfig.defaults();
@@ -68,7 +96,7 @@ public final class IscsiFrontEndFactory implements FrontEndFactory {
             throw new IllegalArgumentException("iSCSI options mutual-chap-user/mutual-chap-secret need chap-user "
                     + "and chap-secret too: the target only answers a challenge after the initiator has proved itself");
         }
-        return c.withIqnPrefix(prefix).withChap(chap, mutual);
+        return c.withIqnPrefix(prefix).withChap(chap, mutual).withExplicitIqns(explicit);
     }
 
     private static Optional<ChapCredentials> pair(Map<String, String> options, String userKey, String secretKey) {

@@ -129,6 +129,16 @@ class IscsiInteropTest {
     }
 
     @Test
+    void iscsiLsListsAnExplicitIqn() throws Exception {
+        String explicit = "iqn.2001-04.com.example:storage.disk0";
+        start(Map.of("iqn.disk0", explicit));
+        Result r = run(60, "iscsi-ls", "-s", "iscsi://" + portal);
+        assertEquals(0, r.exit(), r.output());
+        assertTrue(r.output().contains("Target:" + explicit + " Portal:" + portal + ",1"), r.output());
+        assertTrue(!r.output().contains(IQN), r.output());
+    }
+
+    @Test
     void inquiryAndReadCapacity() throws Exception {
         Result inq = run(60, "iscsi-inq", url());
         assertEquals(0, inq.exit(), inq.output());

@@ -66,6 +66,32 @@ class IscsiPluginTest {
     }
 
     @Test
+    void anExportCanHaveAnExplicitIqn() {
+        TargetConfig c = IscsiFrontEndFactory.parse(Map.of("iqn.vm1", "iqn.2001-04.com.example:storage.vm1"));
+        assertEquals("iqn.2001-04.com.example:storage.vm1", c.targetName("vm1"));
+        assertEquals("iqn.2026-11.io.reloc:vm2", c.targetName("vm2"));
+        assertEquals(Optional.of("vm1"), c.exportName("IQN.2001-04.com.example:storage.VM1"));
+        assertEquals(Optional.of("vm2"), c.exportName("iqn.2026-11.io.reloc:vm2"));
+        // The explicit name replaces the prefixed one.
+        assertEquals(Optional.empty(), c.exportName("iqn.2026-11.io.reloc:vm1"));
+        assertEquals("eui.0123456789ABCDEF", IscsiFrontEndFactory.parse(Map.of("iqn.d", "eui.0123456789ABCDEF"))
+                .targetName("d"));
+    }
+
+    @Test
+    void explicitIqnsAreValidatedAndUnique() {
+        for (String bad : new String[] {"vm1", "iqn.2001-04", "iqn.2001-13.com.example:x", "iqn.2001-04.com.example:a b",
+                "iqn.2001-04.-bad.com", "eui.0123", "iqn.2001-04.com.example:" + "x".repeat(200)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> IscsiFrontEndFactory.parse(Map.of("iqn.vm1", bad)), bad);
+            assertTrue(e.getMessage().contains("iqn.vm1") && e.getMessage().contains("not an iSCSI name"), e.getMessage());
+        }
+        IllegalArgumentException twice = assertThrows(IllegalArgumentException.class, () -> IscsiFrontEndFactory.parse(
+                Map.of("iqn.a", "iqn.2001-04.com.example:x", "iqn.b", "IQN.2001-04.com.example:x")));
+        assertTrue(twice.getMessage().contains("both have the IQN"), twice.getMessage());
+    }
+
+    @Test
     void unknownOptionNamesTheKeyAndTheKnownOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> IscsiFrontEndFactory.parse(Map.of("chap-usr", "x")));

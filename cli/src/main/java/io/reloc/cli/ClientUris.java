@@ -5,16 +5,24 @@ import java.net.InetSocketAddress;
 
 /** The URIs clients use to reach an export, e.g. {@code nbd://127.0.0.1:10809/vm1}. */
 final class ClientUris {
+    /** Front-end option naming an export's explicit IQN: {@code iqn.NAME}. */
+    static final String EXPLICIT_IQN = io.reloc.iscsi.IscsiFrontEndFactory.EXPLICIT_IQN;
+
     private ClientUris() {}
 
     /**
      * The URI for an export through a started front end: {@code nbd://host:port/name}, or
-     * {@code iscsi://host:port/<iqn-prefix>:name/0} (LUN 0), as qemu and libiscsi spell them.
+     * {@code iscsi://host:port/<iqn-prefix>:name/0} (LUN 0), or with the export's explicit IQN
+     * when it has one, as qemu and libiscsi spell them.
      */
     static String of(ExportServer.Bound bound, String exportName) {
         if (bound.protocol().equals("iscsi")) {
-            String prefix = bound.options().getOrDefault("iqn-prefix", io.reloc.iscsi.target.TargetConfig.DEFAULT_IQN_PREFIX);
-            return "iscsi://" + hostPort(bound.address()) + "/" + prefix + ":" + exportName + "/0";
+            String iqn = bound.options().get(EXPLICIT_IQN + exportName);
+            if (iqn == null) {
+                String prefix = bound.options().getOrDefault("iqn-prefix", io.reloc.iscsi.target.TargetConfig.DEFAULT_IQN_PREFIX);
+                iqn = prefix + ":" + exportName;
+            }
+            return "iscsi://" + hostPort(bound.address()) + "/" + iqn + "/0";
         }
         return of(bound.protocol(), bound.address(), exportName);
     }

@@ -1,12 +1,15 @@
 package io.reloc.cli;
 
+import io.reloc.iscsi.target.IscsiNames;
+
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * One {@code --export} of {@code reloc serve}: {@code NAME=PATH[,readonly][,description=TEXT]}.
+ * One {@code --export} of {@code reloc serve}: {@code NAME=PATH[,readonly][,iqn=IQN][,description=TEXT]}.
  *
  * <p>{@code description=} must come last: everything after it, commas included, is the text.
  * A relative path is taken from the current directory and a leading {@code ~/} from $HOME.
@@ -15,11 +18,12 @@ import static java.util.Objects.requireNonNull;
  * @param path absolute, normalized path of the image file
  * @param readOnly refuse writes
  * @param description free text shown by listing clients; empty when not given
+ * @param iqn the iSCSI name to serve the export under instead of {@code <iqn-prefix>:NAME}
  */
-public record ExportSpec(String name, Path path, boolean readOnly, String description) {
+public record ExportSpec(String name, Path path, boolean readOnly, String description, Optional<String> iqn) {
     /** Export names that need no quoting in a shell or escaping in a URI. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-    static final String SYNTAX = "NAME=PATH[,readonly][,description=TEXT]";
+    static final String SYNTAX = "NAME=PATH[,readonly][,iqn=IQN][,description=TEXT]";
     static final String NAME_RULE = "use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit";
 
     static boolean isValidName(String name) {
@@ -30,6 +34,12 @@ public record ExportSpec(String name, Path path, boolean readOnly, String descri
         requireNonNull(name, "name is null");
         requireNonNull(path, "path is null");
         requireNonNull(description, "description is null");
+        requireNonNull(iqn, "iqn is null");
+    }
+
+    /** An export served under the default iSCSI name. */
+    public ExportSpec(String name, Path path, boolean readOnly, String description) {
+        this(name, path, readOnly, description, Optional.empty());
     }
 
     /**
@@ -62,15 +72,32 @@ public record ExportSpec(String name, Path path, boolean readOnly, String descri
             throw new UsageException("bad --export '" + value + "': the path is empty; expected " + SYNTAX);
         }
         boolean readOnly = false;
+        Optional<String> iqn = Optional.empty();
         for (int i = 1; i < parts.length; i++) {
-            switch (parts[i]) {
+            String part = parts[i];
+            if (part.startsWith("iqn=")) {
+                if (iqn.isPresent()) {
+                    throw new UsageException("bad --export '" + value + "': iqn= is given twice");
+                }
+                iqn = Optional.of(iqn(part.substring("iqn=".length()), value));
+                continue;
+            }
+            switch (part) {
                 case "readonly", "ro" -> readOnly = true;
                 case "" -> throw new UsageException("bad --export '" + value + "': empty option after ','; expected " + SYNTAX);
-                default -> throw new UsageException("unknown export option '" + parts[i] + "' in --export '" + value
-                        + "'; known options: readonly, description=TEXT");
+                default -> throw new UsageException("unknown export option '" + part + "' in --export '" + value
+                        + "'; known options: readonly, iqn=IQN, description=TEXT");
             }
         }
-        return new ExportSpec(name, resolve(pathText, home, cwd), readOnly, description);
+        return new ExportSpec(name, resolve(pathText, home, cwd), readOnly, description, iqn);
+    }
+
+    private static String iqn(String text, String value) {
+        try {
+            return IscsiNames.check(text);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("bad iqn= in --export '" + value + "': " + e.getMessage());
+        }
     }
 
     private static Path resolve(String pathText, Path home, Path cwd) {

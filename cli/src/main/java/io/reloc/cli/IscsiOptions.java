@@ -25,7 +25,7 @@ final class IscsiOptions {
     String listen;
 
     @Option(names = "--iqn-prefix", paramLabel = "IQN",
-            description = "Target names are IQN:EXPORT (default: iqn.2026-11.io.reloc).")
+            description = "Target names are IQN:EXPORT (default: iqn.2026-11.io.reloc) unless --export gives iqn=.")
     String iqnPrefix;
 
     @Option(names = "--chap-user", paramLabel = "NAME", description = "Require CHAP: the initiator's user name.")
@@ -41,7 +41,22 @@ final class IscsiOptions {
 
     /** The iSCSI front end to start, if {@code --iscsi} was given. */
     Optional<FrontEndSpec> frontEnd(Path cwd) {
+        return frontEnd(cwd, List.of());
+    }
+
+    /**
+     * The iSCSI front end to start, if {@code --iscsi} was given, serving each of {@code exports}
+     * that has {@code iqn=} under that name (front-end option {@code iqn.NAME}).
+     *
+     * @throws UsageException when an export has {@code iqn=} but there is no {@code --iscsi}
+     */
+    Optional<FrontEndSpec> frontEnd(Path cwd, List<ExportSpec> exports) {
         if (listen == null) {
+            for (ExportSpec e : exports) {
+                if (e.iqn().isPresent()) {
+                    throw new UsageException("iqn= in --export " + e.name() + " needs --iscsi HOST:PORT");
+                }
+            }
             if (iqnPrefix != null || chapUser != null || chapSecret != null || secretsFile != null) {
                 throw new UsageException("--iqn-prefix and the CHAP options need --iscsi HOST:PORT");
             }
@@ -50,6 +65,9 @@ final class IscsiOptions {
         Map<String, String> options = new LinkedHashMap<>();
         if (iqnPrefix != null) {
             options.put("iqn-prefix", iqnPrefix);
+        }
+        for (ExportSpec e : exports) {
+            e.iqn().ifPresent(iqn -> options.put(ClientUris.EXPLICIT_IQN + e.name(), iqn));
         }
         if (secretsFile != null) {
             options.putAll(readSecrets(cwd.resolve(secretsFile)));

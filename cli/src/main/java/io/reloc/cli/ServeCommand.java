@@ -45,7 +45,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--export", paramLabel = ExportSpec.SYNTAX,
             description = {"An image file to serve under NAME; repeat for more exports.",
-                    "readonly refuses writes; description=TEXT (last, may contain commas) is shown to listing clients."})
+                    "readonly refuses writes; iqn=IQN serves it over iSCSI under that name instead of",
+                    "IQN-PREFIX:NAME; description=TEXT (last, may contain commas) is shown to listing clients."})
     private List<String> exports = new ArrayList<>();
 
     @Option(names = "--duration", paramLabel = "SECONDS",
@@ -60,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         List<ExportSpec> specs = parseExports(exports, context.home(), context.cwd());
         List<FrontEndSpec> frontEnds = new ArrayList<>(List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen))));
-        (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd()).ifPresent(frontEnds::add);
+        (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd(), specs).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);
         ExportServer server = ExportServer.start(context.plugins().get(), specs, frontEnds);

@@ -47,8 +47,24 @@ class ExportSpecTest {
     }
 
     @Test
+    void parsesAnExplicitIqn() {
+        ExportSpec spec = parse("vm1=/a.img,iqn=iqn.2001-04.com.example:storage.vm1,readonly,description=x, y");
+        assertEquals(new ExportSpec("vm1", Path.of("/a.img"), true, "x, y",
+                java.util.Optional.of("iqn.2001-04.com.example:storage.vm1")), spec);
+        assertEquals(java.util.Optional.empty(), parse("vm1=/a.img").iqn());
+    }
+
+    @Test
+    void rejectsABadOrRepeatedIqn() {
+        String bad = error("vm1=/a.img,iqn=vm1");
+        assertTrue(bad.contains("bad iqn= in --export 'vm1=/a.img,iqn=vm1'") && bad.contains("not an iSCSI name"), bad);
+        assertTrue(error("vm1=/a.img,iqn=").contains("not an iSCSI name"));
+        assertTrue(error("vm1=/a.img,iqn=iqn.2001-04.com.a:x,iqn=iqn.2001-04.com.a:y").contains("iqn= is given twice"));
+    }
+
+    @Test
     void rejectsMissingEquals() {
-        assertEquals("bad --export 'vm1': expected NAME=PATH[,readonly][,description=TEXT]", error("vm1"));
+        assertEquals("bad --export 'vm1': expected NAME=PATH[,readonly][,iqn=IQN][,description=TEXT]", error("vm1"));
     }
 
     @Test
@@ -66,7 +82,7 @@ class ExportSpecTest {
 
     @Test
     void rejectsUnknownOptionAndNamesTheKnownOnes() {
-        assertEquals("unknown export option 'rw' in --export 'vm1=/a.img,rw'; known options: readonly, description=TEXT",
+        assertEquals("unknown export option 'rw' in --export 'vm1=/a.img,rw'; known options: readonly, iqn=IQN, description=TEXT",
                 error("vm1=/a.img,rw"));
         assertTrue(error("vm1=/a.img,readonly,").contains("empty option"));
     }

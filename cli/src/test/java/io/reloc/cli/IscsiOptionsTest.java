@@ -5,7 +5,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,6 +36,28 @@ class IscsiOptionsTest {
         assertEquals(Map.of("chap-user", "alice", "chap-secret", "from-the-flag", "mutual-chap-user", "t", "mutual-chap-secret", "s"),
                 spec.options());
         assertTrue(!spec.toString().contains("from-the-flag"), "secrets must not show in messages");
+    }
+
+    @Test
+    void explicitIqnsBecomeFrontEndOptionsAndClientUris() {
+        IscsiOptions options = new IscsiOptions();
+        options.listen = "127.0.0.1:3260";
+        List<ExportSpec> exports = List.of(
+                new ExportSpec("vm1", dir.resolve("a.img"), false, "", Optional.of("iqn.2001-04.com.example:vm1")),
+                new ExportSpec("vm2", dir.resolve("b.img"), false, ""));
+        FrontEndSpec spec = options.frontEnd(dir, exports).orElseThrow();
+        assertEquals(Map.of("iqn.vm1", "iqn.2001-04.com.example:vm1"), spec.options());
+        ExportServer.Bound bound = new ExportServer.Bound("iscsi", new InetSocketAddress("127.0.0.1", 3260), spec.options());
+        assertEquals("iscsi://127.0.0.1:3260/iqn.2001-04.com.example:vm1/0", bound.uri("vm1"));
+        assertEquals("iscsi://127.0.0.1:3260/iqn.2026-11.io.reloc:vm2/0", bound.uri("vm2"));
+    }
+
+    @Test
+    void anExplicitIqnNeedsIscsi() {
+        List<ExportSpec> exports = List.of(
+                new ExportSpec("vm1", dir.resolve("a.img"), false, "", Optional.of("iqn.2001-04.com.example:vm1")));
+        UsageException e = assertThrows(UsageException.class, () -> new IscsiOptions().frontEnd(dir, exports));
+        assertEquals("iqn= in --export vm1 needs --iscsi HOST:PORT", e.getMessage());
     }
 
     @Test

@@ -67,7 +67,7 @@ class MainTest {
     @Test
     void badExportSyntaxIsAUsageError() {
         assertEquals(ExitCodes.USAGE, run("serve", "--export", "vm1"));
-        assertEquals("reloc serve: bad --export 'vm1': expected NAME=PATH[,readonly][,description=TEXT]", firstErrLine());
+        assertEquals("reloc serve: bad --export 'vm1': expected NAME=PATH[,readonly][,iqn=IQN][,description=TEXT]", firstErrLine());
     }
 
     @Test

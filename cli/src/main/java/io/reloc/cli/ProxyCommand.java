@@ -121,12 +121,12 @@ final class ProxyCommand implements Callable<Integer> {
             throw new CliException(e.getMessage() + ": stop the other proxy or choose another --control", e);
         }
         services.add(named("background copy", proxy::stopBackgroundCopy));
-        Export served = new Export(export, "relocating from " + config.source(), proxy.device());
+        Export served = new Export(export, "relocating from " + Proxy.redacted(config.source()), proxy.device());
         ExportServer server = ExportServer.serve(plugins, List.of(served), frontEnds, services);
         ProxyStatus status = proxy.status();
         for (ExportServer.Bound bound : server.bound()) {
             context.out().println("serving " + bound.uri(export)
-                    + " (" + ByteSize.format(proxy.device().size()) + ", relocating from " + config.source() + ": "
+                    + " (" + ByteSize.format(proxy.device().size()) + ", relocating from " + Proxy.redacted(config.source()) + ": "
                     + status.relocation().state().name().toLowerCase(Locale.ROOT) + ", "
                     + String.format(Locale.ROOT, "%.1f%%", 100 * status.relocation().fractionPresent()) + " local)");
         }
@@ -137,7 +137,7 @@ final class ProxyCommand implements Callable<Integer> {
     private ProxyConfig config() {
         URI uri;
         try {
-            uri = new URI(source);
+            uri = new URI(escapeUserInfo(source));
         } catch (URISyntaxException e) {
             throw new UsageException("bad --source '" + source + "': " + e.getReason());
         }
@@ -154,6 +154,20 @@ final class ProxyCommand implements Callable<Integer> {
         Path cachePath = context.cwd().resolve(cache).normalize();
         Path mapPath = map == null ? ProxyConfig.defaultMap(cachePath) : context.cwd().resolve(map).normalize();
         return new ProxyConfig(uri, cachePath, mapPath, (int) block, activate, Duration.ofSeconds(holdSeconds), ByteSize.parse(rate));
+    }
+
+    /**
+     * libiscsi writes CHAP credentials as {@code iscsi://user%secret@host/…}, where {@code %} is a
+     * separator, not an escape; it is escaped before parsing so that the URI keeps it.
+     */
+    static String escapeUserInfo(String source) {
+        String scheme = "iscsi://";
+        int at = source.indexOf('@');
+        int slash = source.indexOf('/', Math.min(source.length(), scheme.length()));
+        if (!source.startsWith(scheme) || at < 0 || (slash >= 0 && at > slash)) {
+            return source;
+        }
+        return scheme + source.substring(scheme.length(), at).replace("%", "%25") + source.substring(at);
     }
 
     private static Proxy startProxy(ProxyConfig config, Plugins plugins) {

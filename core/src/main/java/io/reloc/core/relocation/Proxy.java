@@ -63,7 +63,7 @@ public final class Proxy implements Closeable {
             BlockDevice cache = openCache(plugins, cachePath, OptionalLong.empty());
             var completed = closeOnFailure(cache, () -> RelocatingDevice.openCompleted(cache, mapFile, CacheId.read(cachePath).orElse("")));
             if (completed.isPresent()) {
-                log.info("relocation of {} is complete; serving the local copy", config.source());
+                log.info("relocation of {} is complete; serving the local copy", redacted(config.source()));
                 return new Proxy(plugins, null, null, completed.get(), null);
             }
             cache.close();
@@ -94,7 +94,7 @@ public final class Proxy implements Closeable {
             copier.start();
             RelocationStatus status = device.status();
             log.info("relocation of {} ({} blocks of {} bytes): {}, {} of {} blocks present",
-                    config.source(), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(Locale.ROOT),
+                    redacted(config.source()), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(Locale.ROOT),
                     status.presentBlocks(), status.blockCount());
             return new Proxy(plugins, source, lane, device, copier);
         } catch (IOException | RuntimeException e) {
@@ -129,12 +129,24 @@ public final class Proxy implements Closeable {
         return source.getScheme() + ":" + (source.getPath() == null ? source.getSchemeSpecificPart() : source.getPath());
     }
 
+    /**
+     * The URI without its user part, which may hold a secret (iSCSI's {@code user%secret@}): what
+     * logs, status and messages show.
+     */
+    public static String redacted(URI uri) {
+        if (uri.getRawUserInfo() == null) {
+            return uri.toString();
+        }
+        String text = uri.toString();
+        return text.replace(uri.getRawUserInfo() + "@", "");
+    }
+
     private static ReconnectingSource connect(Plugins plugins, URI uri, ProxyConfig config) throws IOException {
         if (uri.getScheme() == null) {
             throw new IOException("source '" + uri + "' has no scheme; use nbd://HOST:PORT/EXPORT or file:/PATH");
         }
         SourceConnector connector = plugins.sourceConnectors().get(uri.getScheme());
-        return new ReconnectingSource(() -> connector.open(uri), uri.toString(), config.hold());
+        return new ReconnectingSource(() -> connector.open(uri), redacted(uri), config.hold());
     }
 
     /** The device to export. */
@@ -177,7 +189,7 @@ public final class Proxy implements Closeable {
             throw new IOException("the relocation is complete and no longer uses a source");
         }
         if (!identity(newSource).equals(identity(URI.create(source.description())))) {
-            throw new IOException("'" + newSource + "' names another export than '" + source.description() + "'");
+            throw new IOException("'" + redacted(newSource) + "' names another export than '" + source.description() + "'");
         }
         SourceConnector connector = plugins.sourceConnectors().get(newSource.getScheme());
         try (BlockDevice probe = connector.open(newSource)) {
@@ -185,9 +197,9 @@ public final class Proxy implements Closeable {
                 throw new IOException("'" + newSource + "' has " + probe.size() + " bytes, the relocated disk " + device.size());
             }
         }
-        source.redirect(() -> connector.open(newSource), newSource.toString());
+        source.redirect(() -> connector.open(newSource), redacted(newSource));
         if (lane != null) {
-            lane.redirect(() -> connector.open(newSource), newSource.toString());
+            lane.redirect(() -> connector.open(newSource), redacted(newSource));
         }
     }
 

@@ -34,6 +34,7 @@ cleanup() {
     rm -rf -- "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "relocation-bench: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 die() {
     echo "relocation-bench: $*" >&2
@@ -75,6 +76,7 @@ stop() {
 await_uri() {
     local i uri
     for ((i = 0; i < 1200; i++)); do
+        [[ -d $WORK ]] || exit 1
         uri=$(sed -n 's/^serving \(nbd:\/\/[^ ]*\).*/\1/p' "$WORK/$1.log" | head -n 1)
         if [[ -n $uri ]]; then
             echo "$uri"
@@ -124,7 +126,7 @@ fmt() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }
 LOAD_BEFORE=$(uptime)
 echo "preparing a $SIZE random image in $WORK ..." >&2
 head -c "$BYTES" /dev/urandom >"$WORK/source.img"
-sync
+sync -- "$WORK/source.img"
 
 start serve "$RELOC" serve --listen 127.0.0.1:0 --export "vm1=$WORK/source.img,readonly"
 SERVE_PID=$LAST_PID

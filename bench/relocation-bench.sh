@@ -3,6 +3,7 @@
 #
 #   bench/relocation-bench.sh                    # 1 GiB random image, 15 s fio runs, best of 2
 #   SIZE=256M RUNTIME=5 REPS=1 bench/relocation-bench.sh
+#   BENCH_DIR=/scratch bench/relocation-bench.sh   # where the images go (default bench/target)
 #
 # (a) time for 'reloc proxy --activate' to reach state complete, relocating from 'reloc serve'
 #     and from nbdkit, against 'nbdcopy --flush' of the same source to a file (goal <= 1.1x);
@@ -22,7 +23,10 @@ SIZE=${SIZE:-1G}
 RUNTIME=${RUNTIME:-15}
 REPS=${REPS:-2}
 BUSY_RATE=${BUSY_RATE:-200M}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/reloc-bench.XXXXXX")
+# Scratch space (about 4 times SIZE) inside the repository: other people's clean-ups of /tmp
+# have removed it under a running benchmark on shared machines.
+mkdir -p "${BENCH_DIR:=$ROOT/bench/target}"
+WORK=$(mktemp -d "$BENCH_DIR/relocation-bench.XXXXXX")
 PIDS=()
 
 cleanup() {

@@ -194,7 +194,10 @@ PRESENT_SERVE_URI=$(await_uri serve-present)
 declare -a B_RR_PROXY B_RR_SERVE B_SEQ_PROXY B_SEQ_SERVE
 for ((rep = 0; rep < REPS; rep++)); do
     echo "(b) fio, run $((rep + 1)) of $REPS ..." >&2
-    for target in proxy serve; do
+    # Alternate which server goes first, so neither always meets a colder page cache.
+    order="proxy serve"
+    (( rep % 2 == 1 )) && order="serve proxy"
+    for target in $order; do
         uri=$PROXY_URI
         [[ $target == serve ]] && uri=$PRESENT_SERVE_URI
         fio_run "$uri" "$WORK/rr-$target.json" --rw=randread --bs=4k --iodepth=32 --time_based --runtime="$RUNTIME"

@@ -38,6 +38,7 @@ cleanup() {
     rm -rf -- "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "relocation-bench: stopped by a signal" >&2; exit 1' TERM INT HUP
 trap 'echo "relocation-bench: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 die() {

@@ -106,6 +106,7 @@ class ProxyWithNbdkitIT {
                 "write -P 0x5a " + BLOCK + " " + 2 * BLOCK,   // whole blocks: no fetch
                 "write -P 0x6b 1000 70000",                   // unaligned, crosses blocks 0 and 1
                 "write -P 0x7c 300000 200000",                // unaligned, blocks 4 to 7
+                "discard 310000 150000",                      // unaligned, within those (now local) blocks
                 "write -z 2000000 100000",                    // unaligned zeroes
                 "write -z " + 64 * BLOCK + " " + 2 * BLOCK,   // aligned zeroes
                 "discard " + 96 * BLOCK + " " + 4 * BLOCK,    // whole blocks
@@ -115,6 +116,7 @@ class ProxyWithNbdkitIT {
         fill(expected, BLOCK, 2 * BLOCK, 0x5a);
         fill(expected, 1000, 70000, 0x6b);
         fill(expected, 300000, 200000, 0x7c);
+        fill(expected, 310000, 150000, 0);
         fill(expected, 2000000, 100000, 0);
         fill(expected, 64 * BLOCK, 2 * BLOCK, 0);
         fill(expected, 96 * BLOCK, 4 * BLOCK, 0);
@@ -126,7 +128,9 @@ class ProxyWithNbdkitIT {
         List<String> reads = List.of(
                 "read -P 0x6b 1000 70000",
                 "read -P 0x5a 71000 " + (3 * BLOCK - 71000),
-                "read -P 0x7c 300000 200000",
+                "read -P 0x7c 300000 10000",
+                "read -P 0 310000 150000",
+                "read -P 0x7c 460000 40000",
                 "read -P 0 2000000 100000",
                 "read -P 0 " + 64 * BLOCK + " " + 2 * BLOCK,
                 "read -P 0 " + 96 * BLOCK + " " + 4 * BLOCK,

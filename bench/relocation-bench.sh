@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Relocation benchmarks on loopback, no network emulation. Prints a markdown table.
+#
+#   bench/relocation-bench.sh                    # 1 GiB random image, 15 s fio runs, best of 2
+#   SIZE=256M RUNTIME=5 REPS=1 bench/relocation-bench.sh
+#   BENCH_DIR=/scratch bench/relocation-bench.sh   # where the images go (default bench/target)
+#
+# (a) time for 'reloc proxy --activate' to reach state complete, relocating from 'reloc serve'
+#     and from nbdkit, against 'nbdcopy --flush' of the same source to a file (goal <= 1.1x);
+# (b) a fully present disk served by 'reloc proxy' (state complete) against 'reloc serve' of
+#     the same file: fio (nbd engine) randread 4k iodepth 32 and read 1M iodepth 8 (goal >= 0.95x);
+# (c) latency of demand reads of absent 4 KiB blocks (one per 64 KiB relocation block, so each
+#     read is a fetch) with the background copier running at BUSY_RATE vs paused.
+#
+# Times include starting the process (JVM start for reloc, process start for nbdcopy). Each
+# figure is the best of REPS runs, since other work on a shared machine only ever slows a run.
+# Needs nbdkit, nbdcopy, fio with the nbd engine, curl, jq and python3 (to pick free ports).
+set -euo pipefail
+
+ROOT=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
+RELOC=$ROOT/reloc
+SIZE=${SIZE:-1G}
+RUNTIME=${RUNTIME:-15}
+REPS=${REPS:-2}
+BUSY_RATE=${BUSY_RATE:-200M}
+# Scratch space (about 4 times SIZE) inside the repository: other people's clean-ups of /tmp
+# have removed it under a running benchmark on shared machines.
+mkdir -p "${BENCH_DIR:=$ROOT/bench/target}"
+WORK=$(mktemp -d "$BENCH_DIR/relocation-bench.XXXXXX")
+PIDS=()
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf -- "$WORK"
+}
+trap cleanup EXIT
+trap 'echo "relocation-bench: stopped by a signal" >&2; exit 1' TERM INT HUP
+trap 'echo "relocation-bench: line $LINENO failed: $BASH_COMMAND" >&2' ERR
+
+die() {
+    echo "relocation-bench: $*" >&2
+    exit 1
+}
+
+for tool in nbdkit nbdcopy fio curl jq python3 numfmt; do
+    command -v "$tool" >/dev/null || die "needs $tool on PATH"
+done
+[[ -x $RELOC ]] || die "launcher not found at $RELOC"
+fio --enghelp=nbd >/dev/null 2>&1 || die "this fio lacks the nbd engine (install fio built with libnbd)"
+BYTES=$(numfmt --from=iec "${SIZE%B}")
+(( BYTES >= 256 << 20 )) || die "SIZE must be at least 256M"
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+now() {
+    date +%s.%N
+}
+
+# start NAME COMMAND...: runs COMMAND in the background with its output in $WORK/NAME.log;
+# sets LAST_PID. The launcher execs the JVM, so the pid is the server's own.
+start() {
+    local name=$1
+    shift
+    "$@" >"$WORK/$name.log" 2>&1 &
+    LAST_PID=$!
+    PIDS+=("$LAST_PID")
+}
+
+stop() {
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# await_uri NAME: the nbd:// URI the reloc process NAME prints once it serves.
+await_uri() {
+    local i uri
+    for ((i = 0; i < 1200; i++)); do
+        [[ -d $WORK ]] || exit 1
+        uri=$(sed -n 's/^serving \(nbd:\/\/[^ ]*\).*/\1/p' "$WORK/$1.log" | head -n 1)
+        if [[ -n $uri ]]; then
+            echo "$uri"
+            return 0
+        fi
+        sleep 0.1
+    done
+    cat "$WORK/$1.log" >&2
+    die "$1 did not start serving"
+}
+
+await_port() {
+    local i
+    for ((i = 0; i < 300; i++)); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    die "nothing listens on port $1"
+}
+
+status() {
+    curl -sf "http://$1/status"
+}
+
+# await_complete CONTROL: polls the status every 50 ms until the state is complete.
+await_complete() {
+    local i
+    for ((i = 0; i < 36000; i++)); do
+        [[ $(status "$1" | jq -r .state) == complete ]] && return 0
+        sleep 0.05
+    done
+    die "the relocation did not complete: $(status "$1")"
+}
+
+# fio_run URI OUTPUT ARGS...: one fio job against URI, JSON written to OUTPUT.
+fio_run() {
+    local uri=$1 out=$2
+    shift 2
+    fio --name=bench --ioengine=nbd --uri="$uri" --output-format=json --output="$out" "$@" >/dev/null
+}
+
+min() { printf '%s\n' "$@" | sort -g | head -n 1; }
+max() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+fmt() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }
+
+LOAD_BEFORE=$(uptime)
+echo "preparing a $SIZE random image in $WORK ..." >&2
+head -c "$BYTES" /dev/urandom >"$WORK/source.img"
+sync -- "$WORK/source.img"
+
+start serve "$RELOC" serve --listen 127.0.0.1:0 --export "vm1=$WORK/source.img,readonly"
+SERVE_PID=$LAST_PID
+SERVE_URI=$(await_uri serve)
+KIT_PORT=$(free_port)
+start nbdkit nbdkit -f -r -i 127.0.0.1 -p "$KIT_PORT" file "$WORK/source.img"
+await_port "$KIT_PORT"
+KIT_URI="nbd://127.0.0.1:$KIT_PORT/"
+
+# ---- (a) relocation time ---------------------------------------------------------------------
+# relocate NAME SOURCE_URI [KEEP]: prints the seconds from launching the proxy to state
+# complete, then (after a slash) from its first "serving" line, which leaves out the JVM's
+# start; with KEEP the proxy keeps running (PROXY_PID, PROXY_URI, PROXY_CONTROL).
+relocate() {
+    local name=$1 source=$2 keep=${3:-} control t0 ts t1
+    rm -f -- "$WORK/$name.img" "$WORK/$name.img.map"
+    control=127.0.0.1:$(free_port)
+    t0=$(now)
+    start "$name" "$RELOC" -q proxy --listen 127.0.0.1:0 --export vm1 --source "$source" \
+        --cache "$WORK/$name.img" --control "$control" --activate
+    local pid=$LAST_PID
+    await_uri "$name" >/dev/null
+    ts=$(now)
+    await_complete "$control"
+    t1=$(now)
+    if [[ -n $keep ]]; then
+        PROXY_PID=$pid PROXY_URI=$(await_uri "$name") PROXY_CONTROL=$control
+    else
+        stop "$pid"
+    fi
+    awk -v a="$t0" -v s="$ts" -v b="$t1" 'BEGIN { printf "%.3f/%.3f", b - a, b - s }'
+}
+
+nbdcopy_time() {
+    local t0 t1
+    rm -f -- "$WORK/copy.img"
+    t0=$(now)
+    nbdcopy --flush "$1" "$WORK/copy.img"
+    t1=$(now)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
+}
+
+declare -a A_SERVE A_SERVE_COPY A_KIT A_KIT_COPY
+for ((rep = 0; rep < REPS; rep++)); do
+    echo "(a) relocation, run $((rep + 1)) of $REPS ..." >&2
+    A_SERVE_COPY+=("$(nbdcopy_time "$SERVE_URI")")
+    A_SERVE+=("$(relocate "reloc-$rep" "$SERVE_URI")")
+    A_KIT_COPY+=("$(nbdcopy_time "$KIT_URI")")
+    A_KIT+=("$(relocate "kit-$rep" "$KIT_URI")")
+    rm -f -- "$WORK"/reloc-"$rep".img* "$WORK"/kit-"$rep".img*
+done
+cmp -s "$WORK/source.img" "$WORK/copy.img" || die "nbdcopy produced a different image"
+
+# ---- (b) serving a fully present disk ---------------------------------------------------------
+echo "(b) relocating once more to serve the completed disk ..." >&2
+relocate present "$SERVE_URI" keep >/dev/null
+cmp -s "$WORK/source.img" "$WORK/present.img" || die "the relocated cache differs from the source"
+start serve-present "$RELOC" -q serve --listen 127.0.0.1:0 --export "vm1=$WORK/present.img,readonly"
+PRESENT_SERVE_URI=$(await_uri serve-present)
+
+declare -a B_RR_PROXY B_RR_SERVE B_SEQ_PROXY B_SEQ_SERVE
+for ((rep = 0; rep < REPS; rep++)); do
+    echo "(b) fio, run $((rep + 1)) of $REPS ..." >&2
+    # Alternate which server goes first, so neither always meets a colder page cache.
+    order="proxy serve"
+    (( rep % 2 == 1 )) && order="serve proxy"
+    for target in $order; do
+        uri=$PROXY_URI
+        [[ $target == serve ]] && uri=$PRESENT_SERVE_URI
+        fio_run "$uri" "$WORK/rr-$target.json" --rw=randread --bs=4k --iodepth=32 --time_based --runtime="$RUNTIME"
+        fio_run "$uri" "$WORK/seq-$target.json" --rw=read --bs=1M --iodepth=8 --time_based --runtime="$RUNTIME"
+    done
+    B_RR_PROXY+=("$(jq '.jobs[0].read.iops' "$WORK/rr-proxy.json")")
+    B_RR_SERVE+=("$(jq '.jobs[0].read.iops' "$WORK/rr-serve.json")")
+    B_SEQ_PROXY+=("$(jq '.jobs[0].read.bw_bytes / 1048576' "$WORK/seq-proxy.json")")
+    B_SEQ_SERVE+=("$(jq '.jobs[0].read.bw_bytes / 1048576' "$WORK/seq-serve.json")")
+done
+stop "$PROXY_PID"
+
+# ---- (c) demand-read latency ------------------------------------------------------------------
+# One 4 KiB read at the start of every 64 KiB block (rw=read with 60 KiB holes): each read is a
+# demand fetch. Both regions lie near the end of the disk, which the copier (in block order
+# from block 0) has not reached yet; the status is checked after each run to prove it.
+echo "(c) demand-read latency ..." >&2
+C_CONTROL=127.0.0.1:$(free_port)
+start latency "$RELOC" -q proxy --listen 127.0.0.1:0 --export vm1 --source "$SERVE_URI" \
+    --cache "$WORK/latency.img" --control "$C_CONTROL" --activate --rate "$BUSY_RATE"
+C_PID=$LAST_PID
+C_URI=$(await_uri latency)
+BUSY_OFFSET=$((BYTES - (64 << 20)))
+IDLE_OFFSET=$((BYTES - (128 << 20)))
+fio_run "$C_URI" "$WORK/busy.json" --rw=read:61440 --bs=4k --iodepth=1 --offset="$BUSY_OFFSET" --size=64M
+BUSY_STATUS=$(status "$C_CONTROL")
+curl -sf -X POST "http://$C_CONTROL/pause" >/dev/null
+sleep 1
+fio_run "$C_URI" "$WORK/idle.json" --rw=read:61440 --bs=4k --iodepth=1 --offset="$IDLE_OFFSET" --size=64M
+IDLE_STATUS=$(status "$C_CONTROL")
+stop "$C_PID"
+present_before() { # status offset -> whether the copier stayed below offset (besides 1024 demand blocks)
+    local copied=$(( $(jq .backgroundFetches <<<"$1") * 65536 ))
+    (( copied < $2 ))
+}
+present_before "$BUSY_STATUS" "$IDLE_OFFSET" || echo "warning: the copier reached the measured region: $BUSY_STATUS" >&2
+us() { jq ".jobs[0].read.clat_ns.percentile[\"$2\"] / 1000" "$1"; }
+C_BUSY_P50=$(us "$WORK/busy.json" 50.000000)
+C_BUSY_P99=$(us "$WORK/busy.json" 99.000000)
+C_IDLE_P50=$(us "$WORK/idle.json" 50.000000)
+C_IDLE_P99=$(us "$WORK/idle.json" 99.000000)
+C_BUSY_IOS=$(jq '.jobs[0].read.total_ios' "$WORK/busy.json")
+C_IDLE_IOS=$(jq '.jobs[0].read.total_ios' "$WORK/idle.json")
+C_BUSY_DEMAND=$(jq .demandFetches <<<"$BUSY_STATUS")
+C_IDLE_DEMAND=$(( $(jq .demandFetches <<<"$IDLE_STATUS") - C_BUSY_DEMAND ))
+C_BG=$(jq .backgroundFetches <<<"$BUSY_STATUS")
+
+stop "$SERVE_PID"
+LOAD_AFTER=$(uptime)
+
+# ---- report -----------------------------------------------------------------------------------
+firsts() { local x; for x in "$@"; do echo "${x%/*}"; done; }
+seconds() { local x; for x in "$@"; do echo "${x#*/}"; done; }
+rs=$(min $(firsts "${A_SERVE[@]}")); rss=$(min $(seconds "${A_SERVE[@]}")); rsc=$(min "${A_SERVE_COPY[@]}")
+rk=$(min $(firsts "${A_KIT[@]}")); rks=$(min $(seconds "${A_KIT[@]}")); rkc=$(min "${A_KIT_COPY[@]}")
+rrp=$(max "${B_RR_PROXY[@]}"); rrs=$(max "${B_RR_SERVE[@]}")
+sqp=$(max "${B_SEQ_PROXY[@]}"); sqs=$(max "${B_SEQ_SERVE[@]}")
+cat <<EOF
+Reloc relocation benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+Machine: $(nproc) CPUs, loopback, no emulation; image $SIZE random; fio runs of ${RUNTIME} s; best of $REPS.
+Load before: ${LOAD_BEFORE#*load average: }; after: ${LOAD_AFTER#*load average: } (a shared machine: other work ran meanwhile).
+
+| Measure | Reloc | Baseline | Ratio | Goal |
+|---|---|---|---|---|
+| (a) relocate from reloc serve, s from launch to complete (runs, launch/serving: ${A_SERVE[*]}) | $rs | nbdcopy $rsc (${A_SERVE_COPY[*]}) | $(ratio "$rs" "$rsc")× | ≤ 1.1× |
+| (a) same, s from serving to complete (no JVM start) | $rss | nbdcopy $rsc | $(ratio "$rss" "$rsc")× | ≤ 1.1× |
+| (a) relocate from nbdkit, s from launch to complete (runs, launch/serving: ${A_KIT[*]}) | $rk | nbdcopy $rkc (${A_KIT_COPY[*]}) | $(ratio "$rk" "$rkc")× | ≤ 1.1× |
+| (a) same, s from serving to complete (no JVM start) | $rks | nbdcopy $rkc | $(ratio "$rks" "$rkc")× | ≤ 1.1× |
+| (b) randread 4k qd32, IOPS: proxy (complete) vs serve | $(fmt "$rrp") | $(fmt "$rrs") | $(ratio "$rrp" "$rrs")× | ≥ 0.95× |
+| (b) read 1M qd8, MiB/s: proxy (complete) vs serve | $(fmt "$sqp") | $(fmt "$sqs") | $(ratio "$sqp" "$sqs")× | ≥ 0.95× |
+| (c) absent 4 KiB read p50, µs: copier at $BUSY_RATE/s vs paused | $(fmt "$C_BUSY_P50") | $(fmt "$C_IDLE_P50") | $(ratio "$C_BUSY_P50" "$C_IDLE_P50")× | report |
+| (c) absent 4 KiB read p99, µs: copier at $BUSY_RATE/s vs paused | $(fmt "$C_BUSY_P99") | $(fmt "$C_IDLE_P99") | $(ratio "$C_BUSY_P99" "$C_IDLE_P99")× | report |
+
+(c) reads: $C_BUSY_IOS busy ($C_BUSY_DEMAND demand fetches, $C_BG blocks copied in the background meanwhile), $C_IDLE_IOS idle ($C_IDLE_DEMAND demand fetches).
+EOF

@@ -22,7 +22,9 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
@@ -41,8 +43,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * The transmission phase of one connection. One thread ({@link #serve()}) reads requests; each
  * request is served on its own virtual thread, at most {@code maxRequestsInFlight} at once (then
- * the reader stops reading: back-pressure). Replies go out whole, one at a time, under a lock, in
- * completion order.
+ * the reader stops reading: back-pressure). Replies go out whole, never interleaved, in completion
+ * order; whichever thread finds the socket free writes every queued reply (see {@link #send}).
  */
 final class Connection {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -73,6 +75,7 @@ final class Connection {
     private final Semaphore serverBytes;
     private final int maxServerBytes;
     private final ReentrantLock writeLock = new ReentrantLock();
+    private final Queue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
     private final ThreadFactory workers = Thread.ofVirtual().factory();
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -83,6 +86,11 @@ final class Connection {
 
     /** Largest piece of a reply written at once; progress is recorded between pieces. */
     private static final int WRITE_STEP = 1 << 20;
+    /** Most replies gathered into one write. */
+    private static final int MAX_BATCH = 64;
+    // Used by the thread holding the write lock only.
+    private final Outgoing[] batch = new Outgoing[MAX_BATCH];
+    private final ByteBuffer[] batchBuffers = new ByteBuffer[MAX_BATCH];
     private volatile boolean writing;
     private volatile long lastProgress;
     private volatile boolean stopping;
@@ -237,7 +245,8 @@ final class Connection {
             default -> reject(r, EINVAL, "unknown command");
         };
         if (errno != 0) {
-            replyError(r, errno, "the request was rejected (" + Errno.name(errno) + ")");
+            acquire(0); // an error reply waiting for the socket counts as a request in flight
+            send(errorReply(r, errno, "the request was rejected (" + Errno.name(errno) + ")"), 0);
             return true;
         }
         int payload = r.type() == CMD_READ || r.type() == CMD_RELOC_READ ? (int) r.length() : 0;
@@ -256,7 +265,8 @@ final class Connection {
             }
             // The payload must be consumed to find the next header.
             discard(r.length());
-            replyError(r, errno, "the write was rejected (" + Errno.name(errno) + ")");
+            acquire(0);
+            send(errorReply(r, errno, "the write was rejected (" + Errno.name(errno) + ")"), 0);
             return true;
         }
         int length = (int) r.length();
@@ -303,14 +313,9 @@ final class Connection {
         requests.release();
     }
 
+    /** Serves a request on a worker; its reply releases what {@link #acquire} took once written. */
     private void start(Request r, ByteBuffer payload, int accounted) {
-        workers.newThread(() -> {
-            try {
-                execute(r, payload);
-            } finally {
-                release(accounted);
-            }
-        }).start();
+        workers.newThread(() -> execute(r, payload, accounted)).start();
     }
 
     // ---- validation (0 = valid, else the errno to answer)
@@ -430,45 +435,50 @@ final class Connection {
 
     // ---- execution (on a worker thread)
 
-    private void execute(Request r, ByteBuffer payload) {
+    private void execute(Request r, ByteBuffer payload, int accounted) {
+        ByteBuffer reply = null;
         try {
-            switch (r.type()) {
+            reply = switch (r.type()) {
                 case CMD_READ -> read(r);
                 case CMD_RELOC_READ -> relocRead(r);
                 case CMD_WRITE -> write(r, payload);
                 case CMD_FLUSH -> {
                     device.flush();
-                    replyOk(r);
+                    yield okReply(r);
                 }
                 case CMD_TRIM -> {
                     device.trim(r.offset(), r.length(), r.has(CMD_FLAG_FUA));
-                    replyOk(r);
+                    yield okReply(r);
                 }
                 case CMD_CACHE -> {
                     device.cache(r.offset(), r.length());
-                    replyOk(r);
+                    yield okReply(r);
                 }
                 case CMD_WRITE_ZEROES -> {
                     writeZeroes(r);
-                    replyOk(r);
+                    yield okReply(r);
                 }
                 case CMD_BLOCK_STATUS -> blockStatus(r);
                 default -> throw new IllegalStateException("unvalidated command " + r.type());
-            }
+            };
         } catch (BlockDeviceException e) {
             int errno = Errno.of(e.error());
             log.info("{}: {} cookie {} failed with {}: {}", peer, commandName(r.type()), r.cookie(), Errno.name(errno),
                     e.getMessage());
-            replyError(r, errno, e.getMessage());
+            reply = errorReply(r, errno, e.getMessage());
         } catch (IOException | RuntimeException e) {
             log.warn("{}: {} cookie {} at offset {} failed; answering EIO", peer, commandName(r.type()), r.cookie(),
                     r.offset(), e);
-            replyError(r, EIO, "I/O error: " + e);
+            reply = errorReply(r, EIO, "I/O error: " + e);
         } finally {
-            if (payload != null) {
+            if (payload != null && payload != reply) {
                 pool.release(payload);
             }
+            if (reply == null) {
+                release(accounted); // an Error escapes: no reply, but the request is no longer in flight
+            }
         }
+        send(reply, accounted);
     }
 
     /**
@@ -515,7 +525,8 @@ final class Connection {
         return flags;
     }
 
-    private void read(Request r) throws IOException {
+    /** The reply to a READ: the data with its header in front, in a pooled buffer. */
+    private ByteBuffer read(Request r) throws IOException {
         int length = (int) r.length();
         ByteBuffer b = pool.acquire(length);
         try {
@@ -532,53 +543,63 @@ final class Connection {
                 start = HEADROOM - Chunks.OFFSET_DATA_PREFIX;
                 Chunks.encodeOffsetDataPrefixAt(b, start, REPLY_FLAG_DONE, r.cookie(), r.offset(), length);
             }
-            b.limit(HEADROOM + length).position(start);
-            send(b);
-        } finally {
+            return b.limit(HEADROOM + length).position(start);
+        } catch (IOException | RuntimeException e) {
             pool.release(b);
+            throw e;
         }
     }
 
-    /** Reads the range and sends it as batches, encoded here on the request's own thread. */
-    private void relocRead(Request r) throws IOException {
+    /**
+     * Reads the range and encodes it as Reloc channel batches on the request's own thread; the
+     * batches go out as one reply buffer, in order, the last carrying DONE.
+     */
+    private ByteBuffer relocRead(Request r) throws IOException {
         int length = (int) r.length();
         if (length == 0) {
-            ByteBuffer none = ByteBuffer.allocate(CHUNK_HEADER_SIZE);
+            ByteBuffer none = pool.acquire(0);
+            none.clear();
             Chunks.encodeNone(none, r.cookie());
-            send(none.flip());
-            return;
+            return none.flip();
         }
-        ByteBuffer b = pool.acquire(length);
+        List<ByteBuffer> chunks = new ArrayList<>();
+        ByteBuffer data = pool.acquire(length);
         try {
-            b.limit(HEADROOM + length).position(HEADROOM);
-            device.read(r.offset(), b);
-            b.limit(HEADROOM + length).position(HEADROOM);
-            session.channel().encode(b, r.offset(), r.cookie(), this::send);
+            data.limit(HEADROOM + length).position(HEADROOM);
+            device.read(r.offset(), data);
+            data.limit(HEADROOM + length).position(HEADROOM);
+            session.channel().encode(data, r.offset(), r.cookie(), chunks::add);
         } finally {
-            pool.release(b);
+            pool.release(data);
         }
+        int total = chunks.stream().mapToInt(ByteBuffer::remaining).sum();
+        ByteBuffer reply = pool.acquire(total);
+        reply.clear();
+        chunks.forEach(reply::put);
+        return reply.flip();
     }
 
-    private void write(Request r, ByteBuffer payload) throws IOException {
+    /** Writes the payload; returns the reply, in the payload's buffer. */
+    private ByteBuffer write(Request r, ByteBuffer payload) throws IOException {
         int length = (int) r.length();
         payload.limit(HEADROOM + length).position(HEADROOM);
         device.write(r.offset(), payload, r.has(CMD_FLAG_FUA));
         // The payload is consumed: its headroom carries the reply.
         SimpleReply.encodeAt(payload, HEADROOM - SIMPLE_REPLY_HEADER_SIZE, 0, r.cookie());
-        payload.limit(HEADROOM).position(HEADROOM - SIMPLE_REPLY_HEADER_SIZE);
-        send(payload);
+        return payload.limit(HEADROOM).position(HEADROOM - SIMPLE_REPLY_HEADER_SIZE);
     }
 
-    private void blockStatus(Request r) throws IOException {
+    private ByteBuffer blockStatus(Request r) throws IOException {
         List<Extent> extents = normalize(device.extents(r.offset(), r.length()), r.length(), r.has(CMD_FLAG_REQ_ONE));
         int size = Chunks.blockStatusSize(extents.size());
         ByteBuffer b = pool.acquire(size);
         try {
             b.clear();
             Chunks.encodeBlockStatus(b, REPLY_FLAG_DONE, r.cookie(), session.allocationContextId(), extents);
-            send(b.flip());
-        } finally {
+            return b.flip();
+        } catch (RuntimeException e) {
             pool.release(b);
+            throw e;
         }
     }
 
@@ -605,68 +626,120 @@ final class Connection {
 
     // ---- replies
 
-    private void replyOk(Request r) throws IOException {
+    private ByteBuffer okReply(Request r) {
         ByteBuffer b = pool.acquire(0);
-        try {
-            b.clear();
-            new SimpleReply(0, r.cookie()).encode(b);
-            send(b.flip());
-        } finally {
-            pool.release(b);
-        }
+        b.clear();
+        new SimpleReply(0, r.cookie()).encode(b);
+        return b.flip();
     }
 
     /** An error reply: structured for READ when negotiated (the protocol requires it), simple otherwise. */
-    private void replyError(Request r, int errno, String message) {
+    private ByteBuffer errorReply(Request r, int errno, String message) {
         ByteBuffer b = pool.acquire(0);
-        try {
-            b.clear();
-            if (session.structuredReplies() && (r.type() == CMD_READ || r.type() == CMD_RELOC_READ)) {
-                String m = message == null ? "" : message;
-                m = m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) : m;
-                Chunks.encodeError(b, REPLY_FLAG_DONE, r.cookie(), errno, m);
-            } else {
-                new SimpleReply(errno, r.cookie()).encode(b);
+        b.clear();
+        if (session.structuredReplies() && (r.type() == CMD_READ || r.type() == CMD_RELOC_READ)) {
+            String m = message == null ? "" : message;
+            m = m.length() > MAX_MESSAGE ? m.substring(0, MAX_MESSAGE) : m;
+            Chunks.encodeError(b, REPLY_FLAG_DONE, r.cookie(), errno, m);
+        } else {
+            new SimpleReply(errno, r.cookie()).encode(b);
+        }
+        return b.flip();
+    }
+
+    /**
+     * Queues a whole reply (a pooled buffer, given up by the caller) and writes the queue unless
+     * another thread is writing it: that thread then writes this reply too, in the same gathering
+     * write when it can. So no thread waits for the socket behind another, and at a high queue
+     * depth one system call carries many replies. Once a reply is written (or dropped because the
+     * connection broke), its buffer goes back to the pool and its request's share of the in-flight
+     * budget ({@code accounted}, see {@link #acquire}) is released: replies waiting in the queue
+     * stay within that budget.
+     */
+    private void send(ByteBuffer reply, int accounted) {
+        outgoing.add(new Outgoing(reply, accounted));
+        do {
+            // A failed tryLock is fine: the holder checks the queue again after unlocking.
+            if (!writeLock.tryLock()) {
+                return;
             }
-            send(b.flip());
-        } catch (IOException e) {
-            log.debug("{}: could not send an error reply: {}", peer, e.toString());
-        } finally {
-            pool.release(b);
+            try {
+                writeQueued();
+            } finally {
+                writeLock.unlock();
+            }
+        } while (!outgoing.isEmpty());
+    }
+
+    /** Writes queued replies until the queue is empty; under the write lock. A failed write breaks the connection. */
+    private void writeQueued() {
+        Outgoing[] batch = this.batch;
+        ByteBuffer[] buffers = batchBuffers;
+        while (true) {
+            int n = 0;
+            long bytes = 0;
+            Outgoing o;
+            while (n < MAX_BATCH && bytes < WRITE_STEP && (o = outgoing.poll()) != null) {
+                batch[n] = o;
+                buffers[n] = o.reply();
+                bytes += o.reply().remaining();
+                n++;
+            }
+            if (n == 0) {
+                return;
+            }
+            try {
+                if (!broken) {
+                    long started = System.nanoTime();
+                    writeAll(buffers, n);
+                    if (session.channel() != null && session.channel().choice() != null) {
+                        // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
+                        session.channel().choice().sent(bytes, System.nanoTime() - started);
+                    }
+                }
+            } catch (IOException e) {
+                broken = true;
+                log.debug("{}: reply lost, closing: {}", peer, e.toString());
+                closeChannel();
+            } finally {
+                for (int i = 0; i < n; i++) {
+                    pool.release(batch[i].reply());
+                    release(batch[i].accounted());
+                    batch[i] = null;
+                    buffers[i] = null;
+                }
+            }
         }
     }
 
-    /** Writes one whole reply; replies never interleave. A failed write breaks the connection. */
-    private void send(ByteBuffer reply) throws IOException {
-        writeLock.lock();
+    private void writeAll(ByteBuffer[] buffers, int n) throws IOException {
+        lastProgress = System.nanoTime();
+        writing = true;
         try {
-            if (broken) {
-                return;
-            }
-            // In steps, so that a reply the client drains slowly still shows progress.
-            int end = reply.limit();
-            int bytes = reply.remaining();
-            long started = System.nanoTime();
-            lastProgress = started;
-            writing = true;
-            while (reply.position() < end) {
-                reply.limit(Math.min(end, reply.position() + WRITE_STEP));
-                ChannelIo.writeFully(channel, reply);
+            int first = 0;
+            while (first < n) {
+                if (n - first == 1) {
+                    // In steps, so that a large reply the client drains slowly still shows progress.
+                    ByteBuffer reply = buffers[first];
+                    int end = reply.limit();
+                    reply.limit(Math.min(end, reply.position() + WRITE_STEP));
+                    channel.write(reply);
+                    reply.limit(end);
+                } else {
+                    channel.write(buffers, first, n - first);
+                }
                 lastProgress = System.nanoTime();
+                while (first < n && !buffers[first].hasRemaining()) {
+                    first++;
+                }
             }
-            if (session.channel() != null && session.channel().choice() != null) {
-                // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
-                session.channel().choice().sent(bytes, lastProgress - started);
-            }
-        } catch (IOException e) {
-            broken = true;
-            log.debug("{}: reply lost, closing: {}", peer, e.toString());
-            closeChannel();
         } finally {
             writing = false;
-            writeLock.unlock();
         }
     }
+
+    /** A reply waiting to be written, and the in-flight share its request holds. */
+    private record Outgoing(ByteBuffer reply, int accounted) {}
 
     /**
      * Closes the connection if a reply has waited longer than {@code timeoutNanos} for the client

@@ -34,4 +34,20 @@ class BufferPoolTest {
         ByteBuffer c = pool.acquire(4097);
         assertTrue(c != a && c.capacity() > a.capacity());
     }
+
+    @Test
+    void freeMemoryKeptIsBounded() {
+        int size = BufferPool.HEADROOM + 4096;
+        BufferPool pool = new BufferPool(2L * size);
+        ByteBuffer a = pool.acquire(4096);
+        ByteBuffer b = pool.acquire(4096);
+        ByteBuffer c = pool.acquire(4096);
+        pool.release(a);
+        pool.release(b);
+        pool.release(c); // beyond the budget: dropped
+        assertSame(b, pool.acquire(4096));
+        assertSame(a, pool.acquire(4096));
+        ByteBuffer fresh = pool.acquire(4096);
+        assertTrue(fresh != a && fresh != b && fresh != c);
+    }
 }

@@ -251,20 +251,12 @@ public final class RelocatingDevice implements BlockDevice {
         if (count == 0) {
             return 0;
         }
-        try {
+        settle(first, claimed, () -> {
             install(first, count, block -> cache.writeZeroes(geometry.start(block), geometry.length(block), Set.of()),
                     () -> cache.writeZeroes(geometry.start(first),
                             geometry.start(first + count - 1) + geometry.length(first + count - 1) - geometry.start(first), Set.of()));
             zeroBlocks.addAndGet(count);
-            claimed.forEach(f -> f.complete(null));
-        } catch (IOException | RuntimeException e) {
-            claimed.forEach(f -> f.completeExceptionally(e));
-            throw e;
-        } finally {
-            for (int i = 0; i < count; i++) {
-                inFlight.remove(first + i, claimed.get(i));
-            }
-        }
+        });
         return count;
     }
 
@@ -562,7 +554,7 @@ public final class RelocatingDevice implements BlockDevice {
         int count = claimed.size();
         long start = geometry.start(first);
         long end = geometry.start(first + count - 1) + geometry.length(first + count - 1);
-        try {
+        settle(first, claimed, () -> {
             ByteBuffer data = ByteBuffer.allocate((int) (end - start));
             try {
                 source(counter).read(start, data);
@@ -574,12 +566,22 @@ public final class RelocatingDevice implements BlockDevice {
             install(first, count, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
                     geometry.length(block)), false), () -> cache.write(start, data, false));
             counter.addAndGet(count);
+        });
+    }
+
+    /**
+     * Runs {@code work} for claimed blocks, then settles the claims: those waiting on them wake
+     * (with the failure, if it failed) and the blocks may be claimed again.
+     */
+    private void settle(long first, List<CompletableFuture<Void>> claimed, IoAction work) throws IOException {
+        try {
+            work.run();
             claimed.forEach(f -> f.complete(null));
         } catch (IOException | RuntimeException e) {
             claimed.forEach(f -> f.completeExceptionally(e));
             throw e;
         } finally {
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < claimed.size(); i++) {
                 inFlight.remove(first + i, claimed.get(i));
             }
         }

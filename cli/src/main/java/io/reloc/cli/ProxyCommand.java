@@ -88,6 +88,10 @@ final class ProxyCommand implements Callable<Integer> {
             description = "Background copy limit in bytes per second, e.g. 50M; 0 for none (default). Demand fetches are never limited.")
     private String rate;
 
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = Proxy.DEFAULT_STRATEGY,
+            description = "Background copy order, by plugin name (default: ${DEFAULT-VALUE}).")
+    private String strategy;
+
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop by itself after this many seconds.")
     private Long durationSeconds;
 
@@ -107,7 +111,7 @@ final class ProxyCommand implements Callable<Integer> {
             throw new UsageException("bad export name '" + export + "': " + ExportSpec.NAME_RULE);
         }
         Plugins plugins = context.plugins().get();
-        Proxy proxy = startProxy(config, plugins);
+        Proxy proxy = startProxy(config, plugins, strategy);
         List<AutoCloseable> services = new ArrayList<>();
         try {
             if (controlAddress.isPresent()) {
@@ -170,9 +174,9 @@ final class ProxyCommand implements Callable<Integer> {
         return scheme + source.substring(scheme.length(), at).replace("%", "%25") + source.substring(at);
     }
 
-    private static Proxy startProxy(ProxyConfig config, Plugins plugins) {
+    private static Proxy startProxy(ProxyConfig config, Plugins plugins, String strategy) {
         try {
-            return Proxy.start(config, plugins);
+            return Proxy.start(config, plugins, strategy);
         } catch (PluginException e) {
             throw new CliException(e.getMessage(), e);
         } catch (IOException e) {

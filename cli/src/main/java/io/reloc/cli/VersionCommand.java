@@ -35,6 +35,7 @@ final class VersionCommand implements Callable<Integer> {
         context.out().println("stores: " + list(plugins.stores().names()));
         context.out().println("codecs: " + list(plugins.codecs().names()));
         context.out().println("source schemes: " + list(plugins.sourceConnectors().names()));
+        context.out().println("copy strategies: " + list(plugins.strategies().names()));
         return ExitCodes.OK;
     }
 

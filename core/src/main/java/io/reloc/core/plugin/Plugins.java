@@ -10,6 +10,7 @@ import com.google.inject.TypeLiteral;
 import com.google.inject.spi.Message;
 import com.google.inject.util.Types;
 import io.reloc.api.BlockStoreFactory;
+import io.reloc.api.CopyStrategy;
 import io.reloc.api.FrontEndFactory;
 import io.reloc.api.SourceConnector;
 import io.reloc.api.TransferCodec;
@@ -30,13 +31,15 @@ public final class Plugins {
     private final Named<BlockStoreFactory> stores;
     private final Named<TransferCodec> codecs;
     private final Named<SourceConnector> sourceConnectors;
+    private final Named<CopyStrategy> strategies;
 
     /** What each contributed interface is called in messages. */
     private static final Map<Class<?>, String> KINDS = Map.of(
             FrontEndFactory.class, "front end",
             BlockStoreFactory.class, "store",
             TransferCodec.class, "codec",
-            SourceConnector.class, "source scheme");
+            SourceConnector.class, "source scheme",
+            CopyStrategy.class, "copy strategy");
 
     private Plugins(List<String> pluginNames, Injector injector) {
         this.pluginNames = List.copyOf(pluginNames);
@@ -44,6 +47,7 @@ public final class Plugins {
         this.stores = named(injector, BlockStoreFactory.class);
         this.codecs = named(injector, TransferCodec.class);
         this.sourceConnectors = named(injector, SourceConnector.class);
+        this.strategies = named(injector, CopyStrategy.class);
     }
 
     /** Loads every plugin on the class path of this class's loader. */
@@ -64,6 +68,7 @@ public final class Plugins {
                 com.google.inject.multibindings.MapBinder.newMapBinder(binder(), String.class, BlockStoreFactory.class);
                 com.google.inject.multibindings.MapBinder.newMapBinder(binder(), String.class, TransferCodec.class);
                 com.google.inject.multibindings.MapBinder.newMapBinder(binder(), String.class, SourceConnector.class);
+                com.google.inject.multibindings.MapBinder.newMapBinder(binder(), String.class, CopyStrategy.class);
             }
         });
         List<String> names = plugins.stream().map(p -> p.getClass().getName()).toList();
@@ -94,6 +99,10 @@ public final class Plugins {
 
     public Named<SourceConnector> sourceConnectors() {
         return sourceConnectors;
+    }
+
+    public Named<CopyStrategy> strategies() {
+        return strategies;
     }
 
     /** Class names of the loaded plugins, in discovery order. */

@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.binder.LinkedBindingBuilder;
 import com.google.inject.multibindings.MapBinder;
 import io.reloc.api.BlockStoreFactory;
+import io.reloc.api.CopyStrategy;
 import io.reloc.api.FrontEndFactory;
 import io.reloc.api.SourceConnector;
 import io.reloc.api.TransferCodec;
@@ -36,6 +37,11 @@ public abstract class RelocPlugin extends AbstractModule {
     /** Contributes a transfer codec under {@code name}. */
     protected final LinkedBindingBuilder<TransferCodec> codec(String name) {
         return MapBinder.newMapBinder(binder(), String.class, TransferCodec.class).addBinding(name);
+    }
+
+    /** Contributes a background-copy strategy under {@code name}. */
+    protected final LinkedBindingBuilder<CopyStrategy> strategy(String name) {
+        return MapBinder.newMapBinder(binder(), String.class, CopyStrategy.class).addBinding(name);
     }
 
     /** Contributes a source connector for URIs of {@code scheme}. */

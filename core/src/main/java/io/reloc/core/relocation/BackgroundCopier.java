@@ -27,6 +27,7 @@ public final class BackgroundCopier implements AutoCloseable {
     private static final int RUN_BYTES = 256 << 10;
 
     private final RelocatingDevice device;
+    private final io.reloc.api.CopyOrder order;
     private final RateLimiter limiter;
     private final AdaptiveWindow window = new AdaptiveWindow(System::nanoTime);
     private final Object pauseLock = new Object();
@@ -38,6 +39,12 @@ public final class BackgroundCopier implements AutoCloseable {
     private Thread thread;
 
     public BackgroundCopier(RelocatingDevice device, RateLimiter limiter) {
+        this(device, limiter, cursor -> cursor);
+    }
+
+    /** @param order where to look next (a {@link io.reloc.api.CopyStrategy}'s order) */
+    public BackgroundCopier(RelocatingDevice device, RateLimiter limiter, io.reloc.api.CopyOrder order) {
+        this.order = requireNonNull(order, "order is null");
         this.device = requireNonNull(device, "device is null");
         this.limiter = requireNonNull(limiter, "limiter is null");
         this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
@@ -91,7 +98,7 @@ public final class BackgroundCopier implements AutoCloseable {
         try {
             while (!stopped) {
                 waitWhilePaused();
-                long block = device.nextAbsent(cursor);
+                long block = device.nextAbsent(order.next(cursor));
                 if (block < 0) {
                     awaitIdle();
                     if (device.complete()) {

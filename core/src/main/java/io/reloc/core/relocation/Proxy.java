@@ -50,7 +50,24 @@ public final class Proxy implements Closeable {
      *     map that belongs to another relocation
      */
     public static Proxy start(ProxyConfig config, Plugins plugins) throws IOException {
+        return start(config, plugins, DEFAULT_STRATEGY);
+    }
+
+    /** The copy strategy used when none is named: the disk in block order. */
+    public static final String DEFAULT_STRATEGY = "linear";
+
+    /**
+     * As {@link #start(ProxyConfig, Plugins)}, with the background copy order of the named
+     * {@link io.reloc.api.CopyStrategy}.
+     *
+     * @throws io.reloc.core.plugin.PluginException naming the strategies there are, if none has that name
+     */
+    public static Proxy start(ProxyConfig config, Plugins plugins, String strategy) throws IOException {
         requireNonNull(config, "config is null");
+        var copyStrategy = plugins.strategies().find(strategy);
+        if (copyStrategy.isEmpty() && !strategy.equals(DEFAULT_STRATEGY)) {
+            plugins.strategies().get(strategy); // fails with the list of strategies there are
+        }
         Path cachePath = config.cache();
         MapFile mapFile = new MapFile(config.map());
         boolean mapExists = Files.exists(config.map());
@@ -90,7 +107,10 @@ public final class Proxy implements Closeable {
                     throw e;
                 }
             }
-            BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()));
+            // Without the strategy plugins on the class path, block order is the linear strategy itself.
+            io.reloc.api.CopyOrder order = copyStrategy.isPresent()
+                    ? copyStrategy.get().create(device.geometry().blockCount()) : cursor -> cursor;
+            BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()), order);
             copier.start();
             RelocationStatus status = device.status();
             log.info("relocation of {} ({} blocks of {} bytes): {}, {} of {} blocks present",

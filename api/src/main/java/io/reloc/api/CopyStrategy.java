@@ -1,0 +1,13 @@
+package io.reloc.api;
+
+/**
+ * A background-copy strategy, contributed by a plugin under {@link #name()} (e.g.
+ * {@code "linear"}) and chosen by name in configuration.
+ */
+public interface CopyStrategy {
+
+    String name();
+
+    /** The order for one relocation of a disk of {@code blockCount} blocks. */
+    CopyOrder create(long blockCount);
+}

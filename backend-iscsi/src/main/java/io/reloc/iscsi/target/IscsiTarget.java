@@ -4,15 +4,13 @@ import io.reloc.api.BlockDevice;
 import io.reloc.api.Export;
 import io.reloc.api.ExportCatalog;
 import io.reloc.api.FrontEnd;
+import io.reloc.core.net.Listener;
 import io.reloc.iscsi.scsi.LogicalUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import io.reloc.iscsi.scsi.DataBuffers;
 import java.util.Map;
@@ -47,7 +45,7 @@ public final class IscsiTarget implements FrontEnd {
     private final AtomicLong connectionIds = new AtomicLong();
     private final Object lifecycle = new Object();
 
-    private ServerSocketChannel server;
+    private Listener server;
     private volatile boolean closed;
 
     public IscsiTarget(InetSocketAddress listen, ExportCatalog exports, TargetConfig config) {
@@ -62,17 +60,8 @@ public final class IscsiTarget implements FrontEnd {
             if (server != null || closed) {
                 throw new IllegalStateException("an iSCSI target can be started once");
             }
-            ServerSocketChannel s = ServerSocketChannel.open();
-            try {
-                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                s.bind(listen, 256);
-            } catch (IOException e) {
-                s.close();
-                throw new IOException("cannot listen for iSCSI on " + listen + ": " + e.getMessage()
-                        + " (is another target using the port?)", e);
-            }
-            server = s;
-            Thread.ofVirtual().name("iscsi-accept-" + localAddress().getPort()).start(this::acceptLoop);
+            server = Listener.bind("iSCSI", listen, 256);
+            server.accept(this::accepted);
             log.info("iSCSI target listening on {}, target names {}:<export>", localAddress(), config.iqnPrefix());
         }
     }
@@ -83,38 +72,21 @@ public final class IscsiTarget implements FrontEnd {
             if (server == null) {
                 throw new IllegalStateException("the iSCSI target is not started");
             }
-            try {
-                return (InetSocketAddress) server.getLocalAddress();
-            } catch (IOException e) {
-                throw new IllegalStateException("the iSCSI target socket is closed", e);
-            }
+            return server.address();
         }
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            SocketChannel channel;
+    private void accepted(SocketChannel channel) {
+        long id = connectionIds.incrementAndGet();
+        String peer = "iSCSI connection #" + id + " from " + channel.socket().getRemoteSocketAddress();
+        channels.add(channel);
+        Thread.ofVirtual().name("iscsi-conn-" + id).start(() -> {
             try {
-                channel = server.accept();
-            } catch (ClosedChannelException e) {
-                break;
-            } catch (IOException e) {
-                // E.g. too many open files: keep serving the connections there are, and retry.
-                log.warn("iSCSI accept failed: {}", e.toString());
-                sleepQuietly(100);
-                continue;
+                new Connection(channel, this, peer, buffers).serve();
+            } finally {
+                channels.remove(channel);
             }
-            long id = connectionIds.incrementAndGet();
-            String peer = "iSCSI connection #" + id + " from " + channel.socket().getRemoteSocketAddress();
-            channels.add(channel);
-            Thread.ofVirtual().name("iscsi-conn-" + id).start(() -> {
-                try {
-                    new Connection(channel, this, peer, buffers).serve();
-                } finally {
-                    channels.remove(channel);
-                }
-            });
-        }
+        });
     }
 
     TargetConfig config() {
@@ -143,13 +115,6 @@ public final class IscsiTarget implements FrontEnd {
         return new LogicalUnit(export.device(), export.name(), lock, dataBuffers);
     }
 
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     @Override
     public void close() throws IOException {

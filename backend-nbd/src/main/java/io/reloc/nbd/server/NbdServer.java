@@ -3,6 +3,7 @@ package io.reloc.nbd.server;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.ExportCatalog;
 import io.reloc.api.FrontEnd;
+import io.reloc.core.net.Listener;
 import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import org.slf4j.Logger;
@@ -12,8 +13,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.Set;
@@ -56,9 +55,8 @@ public final class NbdServer implements FrontEnd {
     private final Object lifecycle = new Object();
     private final ChannelCodecs channelCodecs;
 
-    private ServerSocketChannel server;
+    private Listener server;
     private ScheduledThreadPoolExecutor timer;
-    private Thread acceptor;
     private volatile boolean closed;
 
     public NbdServer(InetSocketAddress listen, ExportCatalog exports, NbdServerConfig config) {
@@ -90,16 +88,7 @@ public final class NbdServer implements FrontEnd {
             if (server != null || closed) {
                 throw new IllegalStateException("an NBD server can be started once");
             }
-            ServerSocketChannel s = ServerSocketChannel.open();
-            try {
-                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                s.bind(listen, 1024);
-            } catch (IOException e) {
-                s.close();
-                throw new IOException("cannot listen for NBD on " + listen + ": " + e.getMessage()
-                        + " (is another server using the port?)", e);
-            }
-            server = s;
+            server = Listener.bind("NBD", listen, 1024);
             timer = new ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "nbd-timer");
                 t.setDaemon(true);
@@ -112,7 +101,7 @@ public final class NbdServer implements FrontEnd {
                 long now = System.nanoTime();
                 transmitting.forEach(c -> c.closeIfStalled(now, replyTimeout));
             }, period, period, TimeUnit.MILLISECONDS);
-            acceptor = Thread.ofVirtual().name("nbd-accept-" + localAddress().getPort()).start(this::acceptLoop);
+            server.accept(this::accepted);
             log.info("NBD server listening on {}", localAddress());
         }
     }
@@ -123,44 +112,27 @@ public final class NbdServer implements FrontEnd {
             if (server == null) {
                 throw new IllegalStateException("the NBD server is not started");
             }
-            try {
-                return (InetSocketAddress) server.getLocalAddress();
-            } catch (IOException e) {
-                throw new IllegalStateException("the NBD server socket is closed", e);
-            }
+            return server.address();
         }
     }
 
-    private void acceptLoop() {
-        while (!closed) {
-            SocketChannel channel;
-            try {
-                channel = server.accept();
-            } catch (ClosedChannelException e) {
-                break;
-            } catch (IOException e) {
-                // E.g. too many open files: keep serving the connections we have, and retry.
-                log.warn("NBD accept failed: {}", e.toString());
-                sleepQuietly(100);
-                continue;
+    private void accepted(SocketChannel channel) {
+        if (connections.incrementAndGet() > config.maxConnections()) {
+            connections.decrementAndGet();
+            long n = refused.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastRefusalLog.get();
+            // A flood must not flood the log too: one line per second at most.
+            if (n == 1 || (now - last > 1_000_000_000L && lastRefusalLog.compareAndSet(last, now))) {
+                lastRefusalLog.set(now);
+                log.warn("NBD connection from {} refused: {} connections already (raise max-connections if this "
+                        + "load is expected); refused so far: {}", remote(channel), config.maxConnections(), n);
             }
-            if (connections.incrementAndGet() > config.maxConnections()) {
-                connections.decrementAndGet();
-                long n = refused.incrementAndGet();
-                long now = System.nanoTime();
-                long last = lastRefusalLog.get();
-                // A flood must not flood the log too: one line per second at most.
-                if (n == 1 || (now - last > 1_000_000_000L && lastRefusalLog.compareAndSet(last, now))) {
-                    lastRefusalLog.set(now);
-                    log.warn("NBD connection from {} refused: {} connections already (raise max-connections if this "
-                            + "load is expected); refused so far: {}", remote(channel), config.maxConnections(), n);
-                }
-                closeQuietly(channel);
-                continue;
-            }
-            long id = connectionIds.incrementAndGet();
-            Thread.ofVirtual().name("nbd-conn-" + id).start(() -> handle(channel, id));
+            closeQuietly(channel);
+            return;
         }
+        long id = connectionIds.incrementAndGet();
+        Thread.ofVirtual().name("nbd-conn-" + id).start(() -> handle(channel, id));
     }
 
     private void handle(SocketChannel channel, long id) {
@@ -259,11 +231,6 @@ public final class NbdServer implements FrontEnd {
             c.awaitFinished(Math.max(0, deadline - System.nanoTime()));
         }
         channels.forEach(NbdServer::closeQuietly);
-        try {
-            acceptor.join(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         log.info("NBD server on {} closed", listen);
     }
 
@@ -288,11 +255,4 @@ public final class NbdServer implements FrontEnd {
         }
     }
 
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -1,6 +1,7 @@
 package io.reloc.cli;
 
 import io.reloc.bench.wan.LinkSettings;
+import io.reloc.core.relocation.Proxy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -75,6 +76,14 @@ final class DemoCommand implements Callable<Integer> {
             description = "Requests per second of the VM-like workload, one at a time (default: ${DEFAULT-VALUE}).")
     private int iops;
 
+    @Option(names = "--workload", paramLabel = "NAME", defaultValue = "vm",
+            description = "The VM's I/O mix: vm (default), zipf, sequential, kernel or database; see docs/experiment.md.")
+    private String workload;
+
+    @Option(names = "--strategy", paramLabel = "NAME", defaultValue = Proxy.DEFAULT_STRATEGY,
+            description = "Background copy order, by plugin name (default: ${DEFAULT-VALUE}).")
+    private String strategy;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "900",
             description = "Give up if the relocation has not completed this long after switch-over (default: ${DEFAULT-VALUE}).")
     private long timeoutSeconds;
@@ -117,8 +126,10 @@ final class DemoCommand implements Callable<Integer> {
             LogLevels.apply("WARN");  // log lines would break the live progress line
         }
         Path directory = context.cwd().resolve(dir).normalize();
+        ExperimentCommand.checkWorkload(workload);
         DemoRelocation.Settings settings = new DemoRelocation.Settings(directory, bytes, seed, wan,
-                Duration.ofSeconds(switchAfterSeconds), iops, Duration.ofSeconds(timeoutSeconds));
+                Duration.ofSeconds(switchAfterSeconds), iops, Duration.ofSeconds(timeoutSeconds), workload, strategy,
+                "Reloc demo", DemoRelocation.REPORT);
         try {
             return new DemoRelocation(settings, context.plugins().get(), context.out()).run();
         } catch (IOException e) {

@@ -2,6 +2,7 @@ package io.reloc.cli;
 
 import io.reloc.api.BlockDevice;
 import io.reloc.api.Export;
+import io.reloc.api.ExportCatalog;
 import io.reloc.api.FrontEnd;
 import io.reloc.api.FrontEndConfig;
 import io.reloc.api.FrontEndFactory;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 
 import static java.util.Objects.requireNonNull;
 
@@ -70,7 +72,18 @@ public final class ExportServer {
      * @throws CliException naming the export or address that failed
      */
     public static ExportServer start(Plugins plugins, List<ExportSpec> specs, List<FrontEndSpec> frontEndSpecs) {
+        return start(plugins, specs, frontEndSpecs, UnaryOperator.identity(), List.of());
+    }
+
+    /**
+     * As {@link #start(Plugins, List, List)}, with the front ends seeing the exports through
+     * {@code view} (e.g. a {@link io.reloc.bench.trace.TracingCatalog}), and {@code services}
+     * closed after the front ends when the server stops (e.g. the trace being written).
+     */
+    public static ExportServer start(Plugins plugins, List<ExportSpec> specs, List<FrontEndSpec> frontEndSpecs,
+                                     UnaryOperator<ExportCatalog> view, List<AutoCloseable> services) {
         requireNonNull(plugins, "plugins is null");
+        requireNonNull(view, "view is null");
         requireNonNull(specs, "specs is null");
         requireNonNull(frontEndSpecs, "frontEndSpecs is null");
         // Resolve every address first: a typo in a host name should not cost opening the images.
@@ -85,10 +98,10 @@ public final class ExportServer {
                         ByteSize.format(export.device().size()), spec.readOnly() ? "read-only" : "read-write");
             }
         } catch (RuntimeException e) {
-            closeQuietly(List.of(), List.of(), exports);
+            closeQuietly(List.of(), services, exports);
             throw e;
         }
-        return serve(plugins, exports, frontEndSpecs, List.of());
+        return serve(plugins, exports, frontEndSpecs, services, view);
     }
 
     /**
@@ -100,15 +113,22 @@ public final class ExportServer {
      */
     public static ExportServer serve(Plugins plugins, List<Export> exports, List<FrontEndSpec> frontEndSpecs,
                                      List<AutoCloseable> services) {
+        return serve(plugins, exports, frontEndSpecs, services, UnaryOperator.identity());
+    }
+
+    private static ExportServer serve(Plugins plugins, List<Export> exports, List<FrontEndSpec> frontEndSpecs,
+                                      List<AutoCloseable> services, UnaryOperator<ExportCatalog> view) {
         List<FrontEnd> started = new ArrayList<>();
         try {
             List<InetSocketAddress> addresses = frontEndSpecs.stream().map(fe -> fe.listen().toSocketAddress()).toList();
             ExportRegistry registry = new ExportRegistry();
             exports.forEach(registry::add);
+            // One view for every front end, so that a client is one client whichever protocol it uses.
+            ExportCatalog catalog = view.apply(registry);
             List<Bound> bound = new ArrayList<>();
             for (int i = 0; i < frontEndSpecs.size(); i++) {
                 FrontEndSpec fe = frontEndSpecs.get(i);
-                FrontEnd frontEnd = create(plugins, fe, addresses.get(i), registry);
+                FrontEnd frontEnd = create(plugins, fe, addresses.get(i), catalog);
                 startListening(frontEnd, fe);
                 started.add(frontEnd);
                 bound.add(new Bound(fe.protocol(), frontEnd.localAddress(), fe.options()));
@@ -131,7 +151,7 @@ public final class ExportServer {
         }
     }
 
-    private static FrontEnd create(Plugins plugins, FrontEndSpec fe, InetSocketAddress address, ExportRegistry registry) {
+    private static FrontEnd create(Plugins plugins, FrontEndSpec fe, InetSocketAddress address, ExportCatalog registry) {
         try {
             FrontEndFactory factory = plugins.frontEnds().get(fe.protocol());
             return factory.create(new FrontEndConfig(address, fe.options()), registry);

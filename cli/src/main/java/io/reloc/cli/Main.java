@@ -39,6 +39,7 @@ public final class Main {
         cl.addSubcommand(new CommandLine(new CtlCommand(context)));
         cl.addSubcommand(new CommandLine(new WanCommand(context)));
         cl.addSubcommand(new CommandLine(new DemoCommand(context)));
+        cl.addSubcommand(new CommandLine(new ExperimentCommand(context)));
         cl.addSubcommand(new CommandLine(new VersionCommand(context)));
         cl.setOut(context.out());
         cl.setErr(context.err());

@@ -1,9 +1,12 @@
 package io.reloc.cli;
 
+import io.reloc.bench.trace.TraceWriter;
+import io.reloc.bench.trace.TracingCatalog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import static java.util.Objects.requireNonNull;
                 "  reloc serve --export vm1=/var/lib/images/vm1.img",
                 "  reloc serve --listen 0.0.0.0:10809 --export vm1=a.img \\",
                 "              --export base=b.img,readonly,description=Base image",
+                "  reloc serve --export vm1=vm1.img --trace vm1.csv   # record requests for 'reloc experiment --trace'",
                 "",
                 "On SIGINT or SIGTERM it stops accepting connections, finishes requests in",
                 "flight, flushes every image, logs 'stopped' and exits 0 (1 if a flush failed)."})
@@ -53,6 +57,11 @@ final class ServeCommand implements Callable<Integer> {
             description = "Stop by itself after this many seconds (default: serve until stopped).")
     private Long durationSeconds;
 
+    @Option(names = "--trace", paramLabel = "FILE",
+            description = {"Record every request in FILE (CSV: time_us,client,op,offset,length; see docs/experiment.md),",
+                    "to replay it later with 'reloc experiment --trace FILE'."})
+    private Path trace;
+
     ServeCommand(CliContext context) {
         this.context = requireNonNull(context, "context is null");
     }
@@ -64,9 +73,26 @@ final class ServeCommand implements Callable<Integer> {
         (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd(), specs).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);
-        ExportServer server = ExportServer.start(context.plugins().get(), specs, frontEnds);
+        ExportServer server;
+        if (trace == null) {
+            server = ExportServer.start(context.plugins().get(), specs, frontEnds);
+        } else {
+            Path file = context.cwd().resolve(trace).normalize();
+            TraceWriter writer = openTrace(file);
+            server = ExportServer.start(context.plugins().get(), specs, frontEnds, exports -> new TracingCatalog(exports, writer),
+                    List.of(writer));
+            context.out().println("tracing requests to " + file);
+        }
         printUris(context, server);
         return ServeLoop.serve(server, duration);
+    }
+
+    private static TraceWriter openTrace(Path file) {
+        try {
+            return TraceWriter.open(file, System::nanoTime);
+        } catch (IOException e) {
+            throw new CliException("cannot write the trace file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.reloc.cli;
+package io.reloc.bench.workload;
 
 import org.junit.jupiter.api.Test;
 
@@ -10,27 +10,27 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class DemoWorkloadTest {
+class VmMixWorkloadTest {
     @Test
     void requestsAreWholePagesInsideTheDiskAndRepeatable() {
         long seed = new SplittableRandom().nextLong();
-        System.out.println("DemoWorkloadTest seed " + seed);
+        System.out.println("VmMixWorkloadTest seed " + seed);
         long size = (3L << 20) + 512;  // not a whole number of pages
-        List<DemoWorkload.Op> first = ops(new DemoWorkload(size, seed), 20_000);
+        List<Request> first = ops(new VmMixWorkload(size, seed), 20_000);
         int writes = 0;
-        for (DemoWorkload.Op op : first) {
-            assertEquals(0, op.offset() % DemoWorkload.PAGE, op + " (seed " + seed + ")");
-            assertEquals(0, op.length() % DemoWorkload.PAGE, op + " (seed " + seed + ")");
+        for (Request op : first) {
+            assertEquals(0, op.offset() % Workload.PAGE, op + " (seed " + seed + ")");
+            assertEquals(0, op.length() % Workload.PAGE, op + " (seed " + seed + ")");
             assertTrue(op.length() > 0 && op.offset() >= 0 && op.offset() + op.length() <= size, op + " (seed " + seed + ")");
-            writes += op.write() ? 1 : 0;
+            writes += op.kind() == Request.Kind.WRITE ? 1 : 0;
         }
         assertTrue(writes > 1000 && writes < 15_000, writes + " writes (seed " + seed + ")");
-        assertEquals(first, ops(new DemoWorkload(size, seed), 20_000), "same seed, same requests");
+        assertEquals(first, ops(new VmMixWorkload(size, seed), 20_000), "same seed, same requests");
     }
 
     @Test
     void writesAreRememberedPageByPageAndTheLastOneWins() {
-        DemoWrites writes = new DemoWrites(7);
+        WriteLog writes = new WriteLog(7);
         byte[] a = writes.next(4096, 8192);
         byte[] b = writes.next(8192, 4096);
         byte[] disk = new byte[16384 + 100];  // a partial page at the end is never written
@@ -47,8 +47,8 @@ class DemoWorkloadTest {
         assertArrayEquals(b, tail, "applied from an offset");
     }
 
-    private static List<DemoWorkload.Op> ops(DemoWorkload workload, int n) {
-        List<DemoWorkload.Op> ops = new ArrayList<>();
+    private static List<Request> ops(Workload workload, int n) {
+        List<Request> ops = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             ops.add(workload.next());
         }

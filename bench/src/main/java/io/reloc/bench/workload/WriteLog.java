@@ -1,29 +1,29 @@
-package io.reloc.cli;
+package io.reloc.bench.workload;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * What the demo's VM wrote, page by page, so that the destination can be checked against the
+ * What a workload wrote, page by page, so that a relocated disk can be checked against the
  * source image plus these writes. A page's content is derived from a tag (a counter), so only the
  * tag of each page's last write is kept, not its bytes.
  *
  * <p>Thread safe.
  */
-final class DemoWrites {
-    static final int PAGE = DemoWorkload.PAGE;
+public final class WriteLog {
+    public static final int PAGE = Workload.PAGE;
 
     private final Map<Long, Long> tagByPage = new HashMap<>();
     private final long seed;
     private long nextTag;
 
-    DemoWrites(long seed) {
+    public WriteLog(long seed) {
         this.seed = seed;
     }
 
     /** The bytes of a new write of {@code length} (whole pages) at {@code offset}; remembered as the pages' content. */
-    synchronized byte[] next(long offset, int length) {
+    public synchronized byte[] next(long offset, int length) {
         if (offset % PAGE != 0 || length % PAGE != 0) {
             throw new IllegalArgumentException("writes are whole pages: " + offset + "+" + length);
         }
@@ -40,7 +40,7 @@ final class DemoWrites {
      * Overwrites {@code buffer}, which holds {@code length} bytes of the disk from {@code offset}
      * on, with the pages written there; a partial page at the end was never written.
      */
-    synchronized void apply(long offset, byte[] buffer, int length) {
+    public synchronized void apply(long offset, byte[] buffer, int length) {
         if (offset % PAGE != 0) {
             throw new IllegalArgumentException("pages are checked from their start: " + offset);
         }
@@ -52,7 +52,7 @@ final class DemoWrites {
         }
     }
 
-    synchronized int pages() {
+    public synchronized int pages() {
         return tagByPage.size();
     }
 

@@ -1,4 +1,4 @@
-package io.reloc.cli;
+package io.reloc.bench.workload;
 
 import io.reloc.nbd.protocol.ExportInfoRequest;
 import io.reloc.nbd.protocol.Greeting;
@@ -35,21 +35,21 @@ import static io.reloc.nbd.protocol.NbdConstants.REP_INFO;
 import static io.reloc.nbd.protocol.NbdConstants.TF_READ_ONLY;
 
 /**
- * The demo's "VM": a minimal NBD client that reads and writes, one request at a time (queue depth
- * one, as a guest doing synchronous I/O). The source connector of backend-nbd only reads, since a
+ * A workload's "VM": a minimal NBD client that reads and writes, one request at a time (queue
+ * depth one, as a guest doing synchronous I/O). The source connector of backend-nbd only reads, since a
  * relocation never writes to its source; a guest does. It negotiates fixed newstyle and GO without
  * structured replies, so every reply is a simple reply whose READ data follows the header.
  *
  * <p>Not thread safe: one caller at a time.
  */
-final class DemoNbdClient implements Closeable {
+public final class NbdClient implements Closeable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
     private final long size;
     private long cookie;
 
-    private DemoNbdClient(Socket socket, DataInputStream in, OutputStream out, long size) {
+    private NbdClient(Socket socket, DataInputStream in, OutputStream out, long size) {
         this.socket = socket;
         this.in = in;
         this.out = out;
@@ -61,11 +61,11 @@ final class DemoNbdClient implements Closeable {
      *
      * @throws IOException when the server is unreachable, refuses the export, or serves it read-only
      */
-    static DemoNbdClient open(InetSocketAddress address, String export) throws IOException {
+    public static NbdClient open(InetSocketAddress address, String export) throws IOException {
         Socket socket = new Socket(address.getAddress(), address.getPort());
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(120_000);  // a hung server fails the demo instead of hanging it
+            socket.setSoTimeout(120_000);  // a hung server fails the run instead of hanging it
             DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
             Greeting greeting = Greeting.decode(ByteBuffer.wrap(readExactly(in, Greeting.SIZE)));
@@ -93,30 +93,30 @@ final class DemoNbdClient implements Closeable {
                 throw new NbdProtocolException("the NBD server acknowledged GO without sending the export's size");
             }
             if ((transmissionFlags & TF_READ_ONLY) != 0) {
-                throw new IOException("export '" + export + "' is read-only; the demo's VM needs to write");
+                throw new IOException("export '" + export + "' is read-only; a workload needs to write");
             }
-            return new DemoNbdClient(socket, in, out, size);
+            return new NbdClient(socket, in, out, size);
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
         }
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
     /** Reads {@code dst.length} bytes at {@code offset}. */
-    void read(long offset, byte[] dst) throws IOException {
+    public void read(long offset, byte[] dst) throws IOException {
         call(CMD_READ, offset, dst.length, null);
         in.readFully(dst);
     }
 
-    void write(long offset, byte[] src) throws IOException {
+    public void write(long offset, byte[] src) throws IOException {
         call(CMD_WRITE, offset, src.length, src);
     }
 
-    void flush() throws IOException {
+    public void flush() throws IOException {
         call(CMD_FLUSH, 0, 0, null);
     }
 

@@ -1,21 +1,17 @@
-package io.reloc.cli;
+package io.reloc.bench.workload;
 
 import java.util.SplittableRandom;
 
 /**
- * The demo's VM-like I/O mix, the same for the same seed and disk size: most requests go to a hot
+ * The demo's VM-like I/O mix ({@code vm}), the same for the same seed and disk size: most requests go to a hot
  * region (4 KiB to 16 KiB, skewed towards its start as a Zipf-like law would be, a third of them
  * writes), some are sequential runs of 64 KiB (a file read or a log appended), and some are small
  * reads anywhere on the disk (cold data). Every request is 4 KiB aligned and inside the disk.
  *
  * <p>Not thread safe.
  */
-final class DemoWorkload {
-    static final int PAGE = 4096;
+public final class VmMixWorkload implements Workload {
     private static final int RUN_REQUEST = 64 * 1024;
-
-    /** One request of the workload. */
-    record Op(boolean write, long offset, int length) {}
 
     private final SplittableRandom random;
     private final long size;
@@ -26,7 +22,7 @@ final class DemoWorkload {
     private boolean runWrites;
 
     /** @param size the disk's size, at least 1 MiB */
-    DemoWorkload(long size, long seed) {
+    public VmMixWorkload(long size, long seed) {
         if (size < (1 << 20)) {
             throw new IllegalArgumentException("the disk must have at least 1 MiB: " + size);
         }
@@ -38,7 +34,8 @@ final class DemoWorkload {
         this.hotStart = slots <= 0 ? 0 : (long) random.nextInt((int) Math.min(slots, Integer.MAX_VALUE)) << 20;
     }
 
-    Op next() {
+    @Override
+    public Request next() {
         if (runLeft > 0) {
             return runStep();
         }
@@ -51,14 +48,15 @@ final class DemoWorkload {
         }
         if (roll < 27) {
             int length = PAGE * (1 + random.nextInt(4));
-            return new Op(false, clamp(pageAt(random.nextLong(size / PAGE)), length), length);
+            return Request.read(clamp(pageAt(random.nextLong(size / PAGE)), length), length);
         }
         long page = (long) (hotPages * Math.pow(random.nextDouble(), 3));
         int length = PAGE * (1 + random.nextInt(4));
-        return new Op(random.nextInt(3) == 0, clamp(hotStart + page * PAGE, length), length);
+        long offset = clamp(hotStart + page * PAGE, length);
+        return random.nextInt(3) == 0 ? Request.write(offset, length) : Request.read(offset, length);
     }
 
-    private Op runStep() {
+    private Request runStep() {
         runLeft--;
         int length = (int) Math.min(RUN_REQUEST, size - runNext);
         if (length <= 0) {
@@ -66,7 +64,7 @@ final class DemoWorkload {
             runNext = 0;
             length = RUN_REQUEST;
         }
-        Op op = new Op(runWrites, runNext, length);
+        Request op = runWrites ? Request.write(runNext, length) : Request.read(runNext, length);
         runNext += length;
         return op;
     }

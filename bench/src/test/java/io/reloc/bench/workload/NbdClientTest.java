@@ -1,6 +1,5 @@
-package io.reloc.cli;
+package io.reloc.bench.workload;
 
-import io.reloc.core.plugin.Plugins;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,31 +7,29 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The demo's writing NBD client against Reloc's own NBD server, on loopback. */
-class DemoNbdClientTest {
+/** The workloads' writing NBD client against Reloc's own NBD server, on loopback. */
+class NbdClientTest {
     @TempDir
     Path dir;
 
-    private ExportServer serve(boolean readOnly) throws IOException {
+    private LocalServer serve(boolean readOnly) throws IOException {
         Path image = dir.resolve("disk.img");
         byte[] content = new byte[1 << 20];
         Arrays.fill(content, (byte) 7);
         Files.write(image, content);
-        return ExportServer.start(Plugins.load(), List.of(new ExportSpec("d", image, readOnly, "")),
-                List.of(new FrontEndSpec("nbd", ListenAddress.parse("127.0.0.1:0"))));
+        return LocalServer.serve(image, "d", readOnly);
     }
 
     @Test
     void writesReadsBackAndFlushes() throws IOException {
-        ExportServer server = serve(false);
-        try (DemoNbdClient client = DemoNbdClient.open(server.bound().get(0).address(), "d")) {
+        LocalServer server = serve(false);
+        try (NbdClient client = NbdClient.open(server.address(), "d")) {
             assertEquals(1 << 20, client.size());
             byte[] data = new byte[8192];
             Arrays.fill(data, (byte) 0x5a);
@@ -45,7 +42,7 @@ class DemoNbdClientTest {
             Arrays.fill(expected, 4096, expected.length, (byte) 0x5a);
             assertArrayEquals(expected, back);
         } finally {
-            server.stop();
+            server.close();
         }
         byte[] file = Files.readAllBytes(dir.resolve("disk.img"));
         assertEquals(0x5a, file[4096]);
@@ -54,14 +51,14 @@ class DemoNbdClientTest {
 
     @Test
     void unknownExportAndReadOnlyExportAreRefused() throws IOException {
-        ExportServer server = serve(true);
+        LocalServer server = serve(true);
         try {
-            IOException unknown = assertThrows(IOException.class, () -> DemoNbdClient.open(server.bound().get(0).address(), "nope"));
+            IOException unknown = assertThrows(IOException.class, () -> NbdClient.open(server.address(), "nope"));
             assertTrue(unknown.getMessage().contains("refused export 'nope'"), unknown.getMessage());
-            IOException readOnly = assertThrows(IOException.class, () -> DemoNbdClient.open(server.bound().get(0).address(), "d"));
+            IOException readOnly = assertThrows(IOException.class, () -> NbdClient.open(server.address(), "d"));
             assertTrue(readOnly.getMessage().contains("read-only"), readOnly.getMessage());
         } finally {
-            server.stop();
+            server.close();
         }
     }
 }

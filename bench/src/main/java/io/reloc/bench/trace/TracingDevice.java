@@ -1,0 +1,92 @@
+package io.reloc.bench.trace;
+
+import io.reloc.api.BlockDevice;
+import io.reloc.api.BlockSizes;
+import io.reloc.api.Extent;
+import io.reloc.api.ZeroFlag;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A device that records every request of one client in a trace, then passes it on. A request is
+ * recorded when it arrives, whether or not it then succeeds. Allocation queries (block status)
+ * are not requests of the workload and are not recorded. Closing it does not close the device
+ * underneath, which other clients share. Thread safe if the device underneath is.
+ */
+public final class TracingDevice implements BlockDevice {
+    private final BlockDevice device;
+    private final TraceWriter trace;
+    private final int client;
+
+    public TracingDevice(BlockDevice device, TraceWriter trace, int client) {
+        this.device = requireNonNull(device, "device is null");
+        this.trace = requireNonNull(trace, "trace is null");
+        this.client = client;
+    }
+
+    @Override
+    public long size() {
+        return device.size();
+    }
+
+    @Override
+    public BlockSizes blockSizes() {
+        return device.blockSizes();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return device.isReadOnly();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        trace.record(client, TraceOp.READ, offset, dst.remaining());
+        device.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        trace.record(client, TraceOp.WRITE, offset, src.remaining());
+        device.write(offset, src, fua);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        trace.record(client, TraceOp.FLUSH, 0, 0);
+        device.flush();
+    }
+
+    @Override
+    public void trim(long offset, long length, boolean fua) throws IOException {
+        trace.record(client, TraceOp.TRIM, offset, length);
+        device.trim(offset, length, fua);
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
+        trace.record(client, TraceOp.ZERO, offset, length);
+        device.writeZeroes(offset, length, flags);
+    }
+
+    @Override
+    public void cache(long offset, long length) throws IOException {
+        trace.record(client, TraceOp.CACHE, offset, length);
+        device.cache(offset, length);
+    }
+
+    @Override
+    public List<Extent> extents(long offset, long length) throws IOException {
+        return device.extents(offset, length);
+    }
+
+    /** Leaves the shared device open: its owner closes it. */
+    @Override
+    public void close() {
+    }
+}

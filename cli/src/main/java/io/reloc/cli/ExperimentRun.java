@@ -1,0 +1,131 @@
+package io.reloc.cli;
+
+import io.reloc.bench.wan.LinkSettings;
+import io.reloc.bench.workload.Latencies;
+import io.reloc.bench.workload.NbdClient;
+import io.reloc.bench.workload.Workload;
+import io.reloc.bench.workload.WorkloadDriver;
+import io.reloc.bench.workload.WriteLog;
+import io.reloc.core.plugin.Plugins;
+import io.reloc.core.relocation.Proxy;
+import io.reloc.core.relocation.RelocationState;
+import io.reloc.core.relocation.RelocationStatus;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One run of an experiment: one copy strategy, one workload, from a fresh copy of the source
+ * image. The workload runs on the source for {@code switchAfter}, then the proxy is activated
+ * and exactly {@code iops * duration} requests run against the destination (the same requests for
+ * every strategy, whatever their stalls cost in time); then the run waits for the relocation to
+ * complete and verifies the destination.
+ */
+final class ExperimentRun {
+
+    /**
+     * What every run of an experiment shares.
+     *
+     * @param pristine the generated source image, copied afresh for each run
+     * @param workload a new workload, the same request sequence each time
+     * @param requestsAfterSwitch how many requests run against the destination
+     */
+    record Settings(Path dir, Path pristine, LinkSettings wan, String codec, Duration switchAfter, long requestsAfterSwitch,
+                    int iops, Duration timeout, long seed, Supplier<Workload> workload) {
+        Settings {
+            requireNonNull(dir, "dir is null");
+            requireNonNull(pristine, "pristine is null");
+            requireNonNull(wan, "wan is null");
+            requireNonNull(codec, "codec is null");
+            requireNonNull(switchAfter, "switchAfter is null");
+            requireNonNull(timeout, "timeout is null");
+            requireNonNull(workload, "workload is null");
+        }
+    }
+
+    private final Settings settings;
+    private final Plugins plugins;
+    private final PrintWriter out;
+
+    ExperimentRun(Settings settings, Plugins plugins, PrintWriter out) {
+        this.settings = requireNonNull(settings, "settings is null");
+        this.plugins = requireNonNull(plugins, "plugins is null");
+        this.out = requireNonNull(out, "out is null");
+    }
+
+    ExperimentResult run(String strategy) throws IOException, InterruptedException {
+        Path image = settings.dir().resolve("source.img");
+        SparseCopy.copy(settings.pristine(), image);
+        WriteLog writes = new WriteLog(settings.seed());
+        Latencies reads = new Latencies();
+        RelocationRig.Setup setup = new RelocationRig.Setup(image, settings.dir().resolve("destination.img"), settings.wan(),
+                strategy, settings.codec());
+        try (RelocationRig rig = RelocationRig.start(plugins, setup)) {
+            Proxy proxy = rig.proxy();
+            AtomicLong switchMillis = new AtomicLong(-1);
+            RigSampler sampler = new RigSampler(rig, (now, then) -> {
+                out.print("\r" + progressLine(strategy, now, switchMillis.get(), reads) + "   ");
+                out.flush();
+            });
+            sampler.start();
+            WorkloadDriver driver = new WorkloadDriver(settings.workload().get(), writes, settings.iops());
+            double completeSeconds;
+            long requests;
+            try {
+                try (NbdClient vm = NbdClient.open(rig.sourceForVm(), RelocationRig.EXPORT)) {
+                    long until = System.nanoTime() + settings.switchAfter().toNanos();
+                    driver.run(vm, () -> 0, new Latencies(), () -> System.nanoTime() >= until);
+                    vm.flush();
+                }
+                proxy.activate();
+                switchMillis.set(sampler.millis());
+                long deadline = System.nanoTime() + settings.timeout().toNanos();
+                long first = driver.requests();
+                try (NbdClient vm = NbdClient.open(rig.destinationForVm(), RelocationRig.EXPORT)) {
+                    driver.run(vm, () -> proxy.status().relocation().demandFetches(), reads,
+                            () -> driver.requests() - first >= settings.requestsAfterSwitch() || System.nanoTime() >= deadline);
+                    vm.flush();
+                }
+                requests = driver.requests() - first;
+                while (!complete(proxy) && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                completeSeconds = complete(proxy) ? (sampler.millis() - switchMillis.get()) / 1000.0 : Double.NaN;
+            } finally {
+                sampler.stop();
+                out.println();
+            }
+            RelocationStatus status = proxy.status().relocation();
+            RelocationRig.Verification verification = rig.verify(image, writes);
+            if (!verification.ok()) {
+                out.println("  FAILED: the destination differs from the source image plus the writes at byte " + verification.firstMismatch());
+            }
+            List<DemoSample> samples = sampler.samples().stream()
+                    .filter(s -> s.millis() >= switchMillis.get())
+                    .map(s -> new DemoSample(s.millis() - switchMillis.get(), s.linkA(), s.linkB(), s.linkC(), s.demandBytes(),
+                            s.fractionPresent(), s.stalls()))
+                    .toList();
+            return new ExperimentResult(strategy, reads, requests, completeSeconds, rig.linkCBytes(), status.demandFetches(),
+                    status.backgroundFetches(), verification.ok(), samples);
+        }
+    }
+
+    private static boolean complete(Proxy proxy) {
+        return proxy.status().relocation().state() == RelocationState.COMPLETE;
+    }
+
+    private static String progressLine(String strategy, DemoSample now, long switchMillis, Latencies reads) {
+        String phase = switchMillis < 0 ? "VM on source"
+                : now.fractionPresent() >= 1 ? "complete" : String.format(Locale.ROOT, "%.1fs after switch-over", (now.millis() - switchMillis) / 1000.0);
+        return String.format(Locale.ROOT, "  %-12s %5.1f%% present | link C %s | stalls %d of %d reads | %s",
+                strategy, 100 * now.fractionPresent(), ByteSize.format(now.linkC()), reads.stalls(), reads.count(), phase);
+    }
+}

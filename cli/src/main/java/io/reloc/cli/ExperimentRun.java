@@ -71,7 +71,12 @@ final class ExperimentRun {
         try (RelocationRig rig = RelocationRig.start(plugins, setup)) {
             Proxy proxy = rig.proxy();
             AtomicLong switchMillis = new AtomicLong(-1);
+            AtomicLong completeMillis = new AtomicLong(-1);
             RigSampler sampler = new RigSampler(rig, (now, then) -> {
+                // Sampled, so the time of completion is known to 250 ms while the workload runs on.
+                if (completeMillis.get() < 0 && switchMillis.get() >= 0 && complete(proxy)) {
+                    completeMillis.set(now.millis());
+                }
                 out.print("\r" + progressLine(strategy, now, switchMillis.get(), reads) + "   ");
                 out.flush();
             });
@@ -98,7 +103,10 @@ final class ExperimentRun {
                 while (!complete(proxy) && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
-                completeSeconds = complete(proxy) ? (sampler.millis() - switchMillis.get()) / 1000.0 : Double.NaN;
+                if (complete(proxy)) {
+                    completeMillis.compareAndSet(-1, sampler.millis());
+                }
+                completeSeconds = complete(proxy) ? (completeMillis.get() - switchMillis.get()) / 1000.0 : Double.NaN;
             } finally {
                 sampler.stop();
                 out.println();

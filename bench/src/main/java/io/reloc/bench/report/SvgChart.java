@@ -64,6 +64,11 @@ public final class SvgChart {
             return Math.clamp(Double.isNaN(p) ? 0 : p, 0, 1);
         }
 
+        /** How many intervals between labelled ticks: one per decade on a logarithmic axis. */
+        int ticks(int linear) {
+            return log ? (int) Math.max(1, Math.round(Math.log10(max / min))) : linear;
+        }
+
         double tick(int i, int of) {
             return log ? Math.pow(10, Math.log10(min) + (Math.log10(max) - Math.log10(min)) * i / of) : min + (max - min) * i / of;
         }
@@ -94,16 +99,18 @@ public final class SvgChart {
                 LEFT, escape(title)));
         svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#999\"/>\n",
                 LEFT, TOP, plotW, plotH));
-        for (int i = 0; i <= 4; i++) {
-            double py = TOP + plotH - plotH * i / 4.0;
+        int yTicks = y.ticks(4);
+        for (int i = 0; i <= yTicks; i++) {
+            double py = TOP + plotH - plotH * (double) i / yTicks;
             svg.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#eee\"/>"
                     + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>\n",
-                    LEFT, py, LEFT + plotW, py, LEFT - 5, py + 4, label(y.tick(i, 4))));
+                    LEFT, py, LEFT + plotW, py, LEFT - 5, py + 4, label(y.tick(i, yTicks))));
         }
-        for (int i = 0; i <= 5; i++) {
-            double px = LEFT + plotW * i / 5.0;
+        int xTicks = x.ticks(5);
+        for (int i = 0; i <= xTicks; i++) {
+            double px = LEFT + plotW * (double) i / xTicks;
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>\n",
-                    px, TOP + plotH + 15, label(x.tick(i, 5))));
+                    px, TOP + plotH + 15, label(x.tick(i, xTicks))));
         }
         svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>"
                 + "<text x=\"12\" y=\"%d\" font-size=\"11\" transform=\"rotate(-90 12 %d)\" text-anchor=\"middle\">%s</text>\n",
@@ -137,7 +144,8 @@ public final class SvgChart {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + escape(title) + "</title>\n<style>\n"
                 + "body{font-family:sans-serif;margin:2em;max-width:" + (WIDTH + 40) + "px;color:#222}\n"
                 + "pre{background:#f4f4f4;padding:1em;overflow-x:auto}\nsvg{display:block;margin:1em 0}\n"
-                + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n"
+                + "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;"
+                + "white-space:nowrap}\n"
                 + "</style></head><body>\n<h1>" + escape(title) + "</h1>\n";
     }
 

@@ -90,7 +90,7 @@ final class DemoRelocation {
         out.flush();
 
         RelocationRig.Setup setup = new RelocationRig.Setup(image, dir.resolve("destination.img"), settings.wan(),
-                settings.strategy(), "auto");
+                settings.strategy(), "auto", false);
         try (RelocationRig rig = RelocationRig.start(plugins, setup)) {
             Proxy proxy = rig.proxy();
             RigSampler sampler = new RigSampler(rig, (now, then) -> {

@@ -56,7 +56,9 @@ final class ExperimentCommand implements Callable<Integer> {
     private boolean help;
 
     @Option(names = "--strategy", paramLabel = "NAME[,NAME...]", defaultValue = Proxy.DEFAULT_STRATEGY,
-            description = "Copy strategies to compare, by plugin name, comma-separated; one run each, in this order (default: ${DEFAULT-VALUE}).")
+            description = {"Copy strategies to compare, by plugin name, comma-separated; one run each, in this order",
+                    "(default: ${DEFAULT-VALUE}). NAME/precopy runs the strategy with hybrid pre-copy: copying starts",
+                    "in standby, while the workload still runs on the source."})
     private String strategies;
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "zipf",
@@ -122,7 +124,8 @@ final class ExperimentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        List<String> names = strategies(strategies);
+        List<Variant> variants = variants(strategies);
+        List<String> names = variants.stream().map(Variant::label).toList();
         long bytes = DemoCommand.parseSize(size);
         LinkSettings wan = WanCommand.settings(rtt, rate, "0");
         if (switchAfterSeconds < 0 || durationSeconds <= 0 || iops <= 0 || timeoutSeconds <= 0) {
@@ -130,7 +133,7 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         Supplier<Workload> workloads = workloads(bytes);
         Plugins plugins = context.plugins().get();
-        names.forEach(name -> checkStrategy(plugins, name));
+        variants.forEach(v -> checkStrategy(plugins, v.strategy()));
         if (!context.logging().verbose() && !context.env().containsKey(LogLevels.ENV)) {
             LogLevels.apply("WARN");  // log lines would break the progress lines
         }
@@ -154,8 +157,8 @@ final class ExperimentCommand implements Callable<Integer> {
                     workloads);
             ExperimentRun run = new ExperimentRun(settings, plugins, context.out());
             List<ExperimentResult> results = new ArrayList<>();
-            for (String name : names) {
-                results.add(run.run(name));
+            for (Variant variant : variants) {
+                results.add(run.run(variant));
             }
             Files.deleteIfExists(directory.resolve("source.img"));
             context.out().println();
@@ -212,14 +215,37 @@ final class ExperimentCommand implements Callable<Integer> {
         }
     }
 
-    /** The names of a comma-separated list, each once, in order. */
-    static List<String> strategies(String list) {
-        List<String> names = new ArrayList<>(new LinkedHashSet<>(Arrays.stream(list.split(",")).map(String::strip)
+    /**
+     * One run of an experiment: a strategy, with or without hybrid pre-copy.
+     *
+     * @param label what the table calls it: the strategy's name, then {@value #PRECOPY} if pre-copying
+     */
+    record Variant(String label, String strategy, boolean precopy) {
+        static final String PRECOPY = "/precopy";
+
+        Variant {
+            requireNonNull(label, "label is null");
+            requireNonNull(strategy, "strategy is null");
+        }
+
+        static Variant parse(String entry) {
+            boolean precopy = entry.endsWith(PRECOPY);
+            String strategy = precopy ? entry.substring(0, entry.length() - PRECOPY.length()) : entry;
+            if (strategy.isEmpty() || strategy.contains("/")) {
+                throw new UsageException("bad --strategy entry '" + entry + "': write NAME or NAME" + PRECOPY);
+            }
+            return new Variant(entry, strategy, precopy);
+        }
+    }
+
+    /** The runs of a comma-separated list, each once, in order. */
+    static List<Variant> variants(String list) {
+        List<String> entries = new ArrayList<>(new LinkedHashSet<>(Arrays.stream(list.split(",")).map(String::strip)
                 .filter(s -> !s.isEmpty()).toList()));
-        if (names.isEmpty()) {
+        if (entries.isEmpty()) {
             throw new UsageException("--strategy needs at least one strategy name, e.g. linear");
         }
-        return names;
+        return entries.stream().map(Variant::parse).toList();
     }
 
     /** Fails with the strategies there are, as the proxy would, before any run starts. */

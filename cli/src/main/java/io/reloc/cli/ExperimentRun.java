@@ -23,8 +23,8 @@ import java.util.function.Supplier;
 import static java.util.Objects.requireNonNull;
 
 /**
- * One run of an experiment: one copy strategy, one workload, from a fresh copy of the source
- * image. The workload runs on the source for {@code switchAfter}, then the proxy is activated
+ * One run of an experiment: one copy strategy (with or without hybrid pre-copy), one workload,
+ * from a fresh copy of the source image. The workload runs on the source for {@code switchAfter}, then the proxy is activated
  * and exactly {@code iops * duration} requests run against the destination (the same requests for
  * every strategy, whatever their stalls cost in time); then the run waits for the relocation to
  * complete and verifies the destination.
@@ -61,13 +61,14 @@ final class ExperimentRun {
         this.out = requireNonNull(out, "out is null");
     }
 
-    ExperimentResult run(String strategy) throws IOException, InterruptedException {
+    ExperimentResult run(ExperimentCommand.Variant variant) throws IOException, InterruptedException {
+        String strategy = variant.label();
         Path image = settings.dir().resolve("source.img");
         SparseCopy.copy(settings.pristine(), image);
         WriteLog writes = new WriteLog(settings.seed());
         Latencies reads = new Latencies();
         RelocationRig.Setup setup = new RelocationRig.Setup(image, settings.dir().resolve("destination.img"), settings.wan(),
-                strategy, settings.codec());
+                variant.strategy(), settings.codec(), variant.precopy());
         try (RelocationRig rig = RelocationRig.start(plugins, setup)) {
             Proxy proxy = rig.proxy();
             AtomicLong switchMillis = new AtomicLong(-1);

@@ -46,8 +46,9 @@ final class RelocationRig implements Closeable {
      * @param wan link C between destination and source
      * @param strategy the background copy strategy, by plugin name
      * @param codec the relocation channel's codec ({@code auto}, {@code none} or a codec name)
+     * @param precopy hybrid pre-copy: the proxy copies already in standby
      */
-    record Setup(Path image, Path cache, LinkSettings wan, String strategy, String codec) {
+    record Setup(Path image, Path cache, LinkSettings wan, String strategy, String codec, boolean precopy) {
         Setup {
             requireNonNull(image, "image is null");
             requireNonNull(cache, "cache is null");
@@ -96,6 +97,9 @@ final class RelocationRig implements Closeable {
         URI sourceUri = URI.create(ClientUris.of("nbd", linkC.address(), EXPORT) + query);
         ProxyConfig config = new ProxyConfig(sourceUri, setup.cache(), map, ProxyConfig.DEFAULT_BLOCK_SIZE, false,
                 ProxyConfig.DEFAULT_HOLD, 0);
+        if (setup.precopy()) {
+            throw new UsageException("hybrid pre-copy (NAME/precopy) needs the pre-copy engine, which this build does not have yet");
+        }
         blockSize = config.blockSize();
         try {
             proxy = Proxy.start(config, plugins, setup.strategy());

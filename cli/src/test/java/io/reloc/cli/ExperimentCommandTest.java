@@ -78,8 +78,13 @@ class ExperimentCommandTest {
     }
 
     @Test
-    void theStrategyListKeepsOrderAndDropsRepeats() {
-        assertEquals(List.of("linear", "hotspot", "readahead"), ExperimentCommand.strategies("linear, hotspot,,readahead,linear"));
+    void theStrategyListKeepsOrderDropsRepeatsAndMarksPrecopy() {
+        assertEquals(List.of(new ExperimentCommand.Variant("linear", "linear", false),
+                        new ExperimentCommand.Variant("hotspot+readahead", "hotspot+readahead", false),
+                        new ExperimentCommand.Variant("linear/precopy", "linear", true)),
+                ExperimentCommand.variants("linear, hotspot+readahead,,linear/precopy,linear"));
+        assertEquals(ExitCodes.USAGE, run("experiment", "--strategy", "/precopy"));
+        assertTrue(err.toString().contains("bad --strategy entry '/precopy': write NAME or NAME/precopy"), err.toString());
     }
 
     @Test

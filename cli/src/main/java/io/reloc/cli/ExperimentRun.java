@@ -13,6 +13,7 @@ import io.reloc.core.relocation.RelocationStatus;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -65,6 +66,8 @@ final class ExperimentRun {
         String strategy = variant.label();
         Path image = settings.dir().resolve("source.img");
         SparseCopy.copy(settings.pristine(), image);
+        // An access heat map that an earlier run's source recorded beside its image must not guide this run.
+        Files.deleteIfExists(image.resolveSibling(image.getFileName() + ".heat"));
         WriteLog writes = new WriteLog(settings.seed());
         Latencies reads = new Latencies();
         RelocationRig.Setup setup = new RelocationRig.Setup(image, settings.dir().resolve("destination.img"), settings.wan(),

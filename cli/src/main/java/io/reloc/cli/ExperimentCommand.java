@@ -85,8 +85,14 @@ final class ExperimentCommand implements Callable<Integer> {
             description = "Codec of the relocation channel: auto, none, zstd, lz4, deflate, bzip2, xz (default: ${DEFAULT-VALUE}).")
     private String codec;
 
-    @Option(names = "--switch-after", paramLabel = "SECONDS", defaultValue = "3",
-            description = "How long the workload runs on the source before switch-over (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--history", paramLabel = "SECONDS", defaultValue = "3",
+            description = "How long the workload runs on the source before the relocation starts: the VM's past, "
+                    + "which the source records in its heat map (default: ${DEFAULT-VALUE}).")
+    private long historySeconds;
+
+    @Option(names = "--switch-after", paramLabel = "SECONDS", defaultValue = "2",
+            description = "How long the workload then runs on the source, the proxy in standby (or pre-copying), "
+                    + "before switch-over (default: ${DEFAULT-VALUE}).")
     private long switchAfterSeconds;
 
     @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "15",
@@ -128,8 +134,8 @@ final class ExperimentCommand implements Callable<Integer> {
         List<String> names = variants.stream().map(Variant::label).toList();
         long bytes = DemoCommand.parseSize(size);
         LinkSettings wan = WanCommand.settings(rtt, rate, "0");
-        if (switchAfterSeconds < 0 || durationSeconds <= 0 || iops <= 0 || timeoutSeconds <= 0) {
-            throw new UsageException("--switch-after must not be negative; --duration, --iops and --timeout must be positive");
+        if (historySeconds < 0 || switchAfterSeconds < 0 || durationSeconds <= 0 || iops <= 0 || timeoutSeconds <= 0) {
+            throw new UsageException("--history and --switch-after must not be negative; --duration, --iops and --timeout must be positive");
         }
         Supplier<Workload> workloads = workloads(bytes);
         Plugins plugins = context.plugins().get();
@@ -143,8 +149,8 @@ final class ExperimentCommand implements Callable<Integer> {
         List<String> setup = new ArrayList<>();
         setup.add(String.format(Locale.ROOT, "workload %s, seed %d; disk %s; link %s, %d ms RTT; codec %s",
                 workloadName, seed, ByteSize.format(bytes), DemoRelocation.rate(wan.bitsPerSecond()), wan.rtt().toMillis(), codec));
-        setup.add(String.format(Locale.ROOT, "%d s on the source, then %d requests at %d per second on the destination (%d s)",
-                switchAfterSeconds, iops * durationSeconds, iops, durationSeconds));
+        setup.add(String.format(Locale.ROOT, "%d s on the source, %d s more with the proxy started, then %d requests at %d per second "
+                + "on the destination (%d s)", historySeconds, switchAfterSeconds, iops * durationSeconds, iops, durationSeconds));
         setup.add("reproduce: reloc experiment " + String.join(" ", reproduce(names)));
         setup.forEach(context.out()::println);
         try {
@@ -153,8 +159,8 @@ final class ExperimentCommand implements Callable<Integer> {
             context.out().flush();
             DemoImage.write(pristine, bytes, seed);
             ExperimentRun.Settings settings = new ExperimentRun.Settings(directory, pristine, wan, codec,
-                    Duration.ofSeconds(switchAfterSeconds), iops * durationSeconds, iops, Duration.ofSeconds(timeoutSeconds), seed,
-                    workloads);
+                    Duration.ofSeconds(historySeconds), Duration.ofSeconds(switchAfterSeconds), iops * durationSeconds, iops,
+                    Duration.ofSeconds(timeoutSeconds), seed, workloads);
             ExperimentRun run = new ExperimentRun(settings, plugins, context.out());
             List<ExperimentResult> results = new ArrayList<>();
             for (Variant variant : variants) {
@@ -182,9 +188,9 @@ final class ExperimentCommand implements Callable<Integer> {
         } else {
             args.addAll(List.of("--trace", trace.toString()));
         }
-        args.addAll(List.of("--size", size, "--rate", rate, "--rtt", rtt, "--codec", codec, "--switch-after",
-                Long.toString(switchAfterSeconds), "--duration", Long.toString(durationSeconds), "--iops", Integer.toString(iops),
-                "--seed", Long.toString(seed)));
+        args.addAll(List.of("--size", size, "--rate", rate, "--rtt", rtt, "--codec", codec,
+                "--history", Long.toString(historySeconds), "--switch-after", Long.toString(switchAfterSeconds),
+                "--duration", Long.toString(durationSeconds), "--iops", Integer.toString(iops), "--seed", Long.toString(seed)));
         return args;
     }
 

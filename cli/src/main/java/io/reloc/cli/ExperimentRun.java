@@ -25,10 +25,13 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One run of an experiment: one copy strategy (with or without hybrid pre-copy), one workload,
- * from a fresh copy of the source image. The workload runs on the source for {@code switchAfter}, then the proxy is activated
- * and exactly {@code iops * duration} requests run against the destination (the same requests for
- * every strategy, whatever their stalls cost in time); then the run waits for the relocation to
- * complete and verifies the destination.
+ * from a fresh copy of the source image. Every phase is a number of requests (its length times
+ * the rate), so every run sends the same requests in each, whatever stalls cost in time. The
+ * workload runs on the source for {@code history} (the VM's past, which the source records), then
+ * the proxy starts in standby (or pre-copying) and the workload goes on on the source for
+ * {@code switchAfter}; then the proxy is activated and {@code requestsAfterSwitch} requests run
+ * against the destination; then the run waits for the relocation to complete and verifies the
+ * destination.
  */
 final class ExperimentRun {
 
@@ -36,12 +39,15 @@ final class ExperimentRun {
      * What every run of an experiment shares.
      *
      * @param pristine the generated source image, copied afresh for each run
+     * @param history how long the workload runs on the source before the relocation starts
+     * @param switchAfter how long it then runs on the source while the proxy is in standby (or pre-copies)
      * @param workload a new workload, the same request sequence each time
      * @param requestsAfterSwitch how many requests run against the destination
      */
-    record Settings(Path dir, Path pristine, LinkSettings wan, String codec, Duration switchAfter, long requestsAfterSwitch,
-                    int iops, Duration timeout, long seed, Supplier<Workload> workload) {
+    record Settings(Path dir, Path pristine, LinkSettings wan, String codec, Duration history, Duration switchAfter,
+                    long requestsAfterSwitch, int iops, Duration timeout, long seed, Supplier<Workload> workload) {
         Settings {
+            requireNonNull(history, "history is null");
             requireNonNull(dir, "dir is null");
             requireNonNull(pristine, "pristine is null");
             requireNonNull(wan, "wan is null");
@@ -72,26 +78,36 @@ final class ExperimentRun {
         Latencies reads = new Latencies();
         RelocationRig.Setup setup = new RelocationRig.Setup(image, settings.dir().resolve("destination.img"), settings.wan(),
                 variant.strategy(), settings.codec(), variant.precopy());
-        try (RelocationRig rig = RelocationRig.start(plugins, setup)) {
-            Proxy proxy = rig.proxy();
+        try (RelocationRig rig = RelocationRig.startSource(plugins, setup)) {
+            WorkloadDriver driver = new WorkloadDriver(settings.workload().get(), writes, settings.iops());
             AtomicLong switchMillis = new AtomicLong(-1);
             AtomicLong completeMillis = new AtomicLong(-1);
-            RigSampler sampler = new RigSampler(rig, (now, then) -> {
-                // Sampled, so the time of completion is known to 250 ms while the workload runs on.
-                if (completeMillis.get() < 0 && switchMillis.get() >= 0 && complete(proxy)) {
-                    completeMillis.set(now.millis());
-                }
-                out.print("\r" + progressLine(strategy, now, switchMillis.get(), reads) + "   ");
-                out.flush();
-            });
-            sampler.start();
-            WorkloadDriver driver = new WorkloadDriver(settings.workload().get(), writes, settings.iops());
+            RigSampler sampler = null;
             double completeSeconds;
             long requests;
             try {
+                Proxy proxy;
                 try (NbdClient vm = NbdClient.open(rig.sourceForVm(), RelocationRig.EXPORT)) {
-                    long until = System.nanoTime() + settings.switchAfter().toNanos();
-                    driver.run(vm, () -> 0, new Latencies(), () -> System.nanoTime() >= until);
+                    // The VM's history on the source, which a strategy may learn from (the source's heat map).
+                    out.printf(Locale.ROOT, "  %-12s %d s on the source before the relocation starts ...", strategy,
+                            settings.history().toSeconds());
+                    out.flush();
+                    // Counted in requests, as every phase is, so that every run sends the same requests in each.
+                    long historyEnd = requests(settings.history());
+                    driver.run(vm, () -> 0, new Latencies(), () -> driver.requests() >= historyEnd);
+                    rig.startRelocation(plugins, setup);
+                    proxy = rig.proxy();
+                    sampler = new RigSampler(rig, (now, then) -> {
+                        // Sampled, so the time of completion is known to 250 ms while the workload runs on.
+                        if (completeMillis.get() < 0 && switchMillis.get() >= 0 && complete(proxy)) {
+                            completeMillis.set(now.millis());
+                        }
+                        out.print("\r" + progressLine(strategy, now, switchMillis.get(), reads) + "   ");
+                        out.flush();
+                    });
+                    sampler.start();
+                    long switchAt = historyEnd + requests(settings.switchAfter());
+                    driver.run(vm, () -> 0, new Latencies(), () -> driver.requests() >= switchAt);
                     vm.flush();
                 }
                 proxy.activate();
@@ -112,9 +128,12 @@ final class ExperimentRun {
                 }
                 completeSeconds = complete(proxy) ? (completeMillis.get() - switchMillis.get()) / 1000.0 : Double.NaN;
             } finally {
-                sampler.stop();
+                if (sampler != null) {
+                    sampler.stop();
+                }
                 out.println();
             }
+            Proxy proxy = rig.proxy();
             RelocationStatus status = proxy.status().relocation();
             RelocationRig.Verification verification = rig.verify(image, writes);
             if (!verification.ok()) {
@@ -128,6 +147,11 @@ final class ExperimentRun {
             return new ExperimentResult(strategy, reads, requests, completeSeconds, rig.linkCBytes(), status.demandFetches(),
                     status.backgroundFetches(), verification.ok(), samples);
         }
+    }
+
+    /** How many requests a phase of this length sends at the experiment's rate. */
+    private long requests(Duration phase) {
+        return phase.toSeconds() * settings.iops();
     }
 
     private static boolean complete(Proxy proxy) {

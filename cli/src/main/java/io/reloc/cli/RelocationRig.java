@@ -74,9 +74,9 @@ final class RelocationRig implements Closeable {
 
     /** Starts everything; on failure stops what had started. */
     static RelocationRig start(Plugins plugins, Setup setup) throws IOException {
-        RelocationRig rig = new RelocationRig();
+        RelocationRig rig = startSource(plugins, setup);
         try {
-            rig.open(plugins, setup);
+            rig.startRelocation(plugins, setup);
             return rig;
         } catch (IOException | RuntimeException e) {
             rig.close();
@@ -84,15 +84,37 @@ final class RelocationRig implements Closeable {
         }
     }
 
-    private void open(Plugins plugins, Setup setup) throws IOException {
-        Path map = ProxyConfig.defaultMap(setup.cache());
-        Files.deleteIfExists(setup.cache());
-        Files.deleteIfExists(map);
+    /**
+     * Starts the source, link A and link C only, so that a VM can use the source (and the source
+     * record its history) before the relocation begins; on failure stops what had started.
+     */
+    static RelocationRig startSource(Plugins plugins, Setup setup) throws IOException {
+        RelocationRig rig = new RelocationRig();
+        try {
+            rig.openSource(plugins, setup);
+            return rig;
+        } catch (IOException | RuntimeException e) {
+            rig.close();
+            throw e;
+        }
+    }
+
+    private void openSource(Plugins plugins, Setup setup) throws IOException {
         source = ExportServer.start(plugins, List.of(new ExportSpec(EXPORT, setup.image(), false, "Reloc demo source")),
                 List.of(new FrontEndSpec("nbd", ListenAddress.parse("127.0.0.1:0"))));
         InetSocketAddress sourceAddress = source.bound().get(0).address();
         linkA = link(sourceAddress, LOCAL);
         linkC = link(sourceAddress, setup.wan());
+    }
+
+    /**
+     * Starts the relocation: the proxy at the destination, in standby (or pre-copying), and the
+     * destination server with link B. The caller closes the rig on failure.
+     */
+    void startRelocation(Plugins plugins, Setup setup) throws IOException {
+        Path map = ProxyConfig.defaultMap(setup.cache());
+        Files.deleteIfExists(setup.cache());
+        Files.deleteIfExists(map);
         String query = setup.codec().equals("auto") ? "" : "?codec=" + setup.codec();
         URI sourceUri = URI.create(ClientUris.of("nbd", linkC.address(), EXPORT) + query);
         ProxyConfig config = new ProxyConfig(sourceUri, setup.cache(), map, ProxyConfig.DEFAULT_BLOCK_SIZE, false,
@@ -131,7 +153,7 @@ final class RelocationRig implements Closeable {
         return linkB.address();
     }
 
-    /** The counters now, {@code millis} after the run began. */
+    /** The counters now, {@code millis} after the run began; the relocation must have started. */
     DemoSample sample(long millis) {
         RelocationStatus r = proxy.status().relocation();
         return new DemoSample(millis, bytes(linkA), bytes(linkB), bytes(linkC), r.demandFetches() * blockSize, r.fractionPresent(),

@@ -3,13 +3,13 @@ package io.reloc.bench.workload;
 import java.util.SplittableRandom;
 
 /**
- * A synthetic hot spot ({@code zipf}): the disk is cut into 64 KiB regions whose popularity
- * follows a Zipf law (exponent 1.1), the hottest regions scattered over the disk in a seeded
- * order, so that no copy order that ignores access history finds them by luck. Requests are 4 to
- * 16 KiB inside a region; one in ten is a write.
+ * A synthetic hot spot ({@code zipf}): the disk is cut into 1 MiB regions (a file, a table, a
+ * directory's metadata) whose popularity follows a Zipf law (exponent 1.1), the hottest regions
+ * scattered over the disk in a seeded order, so that no copy order that ignores access history
+ * finds them by luck. Requests are 4 to 16 KiB anywhere inside a region; one in ten is a write.
  */
 public final class ZipfWorkload implements Workload {
-    static final int REGION_PAGES = 16;
+    static final int REGION_PAGES = 256;
     static final double EXPONENT = 1.1;
     private final SplittableRandom random;
     private final Area disk;

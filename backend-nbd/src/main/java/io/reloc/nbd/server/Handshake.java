@@ -4,6 +4,7 @@ import io.reloc.api.AccessHeat;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Export;
 import io.reloc.api.ExportCatalog;
+import io.reloc.core.heat.HeatRecordingDevice;
 import io.reloc.nbd.channel.AdaptiveChoice;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
@@ -333,9 +334,12 @@ final class Handshake {
         return Outcome.CONTINUE;
     }
 
-    private Session session(Export export) {
+    private Session session(Export chosen) {
+        // A Reloc peer copying the disk away is no use of it: its reads must not heat the map.
+        Export export = relocChannel != null && chosen.device() instanceof HeatRecordingDevice recording
+                ? new Export(chosen.name(), chosen.description(), recording.unrecorded()) : chosen;
         // Contexts chosen for another export do not carry over to this one.
-        int contextId = structuredReplies && export.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
+        int contextId = structuredReplies && chosen.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
         return new Session(export, structuredReplies, contextId,
                 TransmissionFlags.of(export.device(), structuredReplies), relocChannel);
     }

@@ -70,6 +70,14 @@ public final class HeatRecordingDevice implements BlockDevice, AccessHeat {
         return recording;
     }
 
+    /**
+     * The device without recording: what a relocation peer reads through, since copying a disk
+     * away is not a use of it and would make every region look equally hot. Not to be closed.
+     */
+    public BlockDevice unrecorded() {
+        return device;
+    }
+
     /** The live map. */
     public HeatMap heatMap() {
         return map;

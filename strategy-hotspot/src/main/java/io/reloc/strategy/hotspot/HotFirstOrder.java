@@ -19,8 +19,8 @@ import static java.util.Objects.requireNonNull;
  * <p>Hot regions come from two places. The source's heat map, when a Reloc source sent one, is
  * the VM's working set before switch-over: its regions are queued hottest first. And the
  * destination learns from its own clients: every read and write heats a {@link HeatMap} of the
- * relocated disk, and a region that has been touched {@link #LEARN_THRESHOLD} times lately (what
- * is left of it after decay) is queued once, ahead of the source's list, since it is what the VM
+ * relocated disk, and a region that has been touched twice within about a half-life
+ * ({@link #LEARN_THRESHOLD}) is queued once, ahead of the source's list, since it is what the VM
  * uses now. The second touch, not the first, qualifies a region, so that a one-off random read does
  * not pull a megabyte after it. Learning is all there is when the source is a foreign NBD server.
  *
@@ -29,8 +29,11 @@ import static java.util.Objects.requireNonNull;
  * copier's thread.
  */
 public final class HotFirstOrder implements CopyOrder {
-    /** Touches (after decay) that make a region hot at the destination. */
-    static final double LEARN_THRESHOLD = 2;
+    /**
+     * Heat that makes a region hot at the destination: two touches within a half-life (the first
+     * has decayed a little by the second, so the sum is a little under 2), never one.
+     */
+    static final double LEARN_THRESHOLD = 1.5;
 
     private final long blockCount;
     private final int blockSize;

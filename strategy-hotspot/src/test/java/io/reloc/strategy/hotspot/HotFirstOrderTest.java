@@ -62,6 +62,11 @@ class HotFirstOrderTest {
         clock.addAndGet(Duration.ofMinutes(20).toMillis());
         order.onAccess(100, 1, false, 0);
         assertEquals(Optional.empty(), order.urgent(), "a touch twenty minutes ago has all but faded");
+        clock.addAndGet(Duration.ofMinutes(1).toMillis());
+        order.onAccess(300, 1, false, 0);
+        clock.addAndGet(Duration.ofMinutes(1).toMillis());
+        order.onAccess(301, 1, false, 0);
+        assertEquals(Optional.of(new BlockRange(288, 16)), order.urgent(), "two touches a minute apart make a region hot");
     }
 
     @Test

@@ -60,6 +60,9 @@ public final class HeatMap implements AccessHeat {
     private final double[] stored;
     /** Time at which stored values equal heat (factor 1). */
     private long originMillis;
+    /** What an access adds at {@link #weightMillis}; recomputed when the clock moves. */
+    private double weight = 1;
+    private long weightMillis;
 
     public HeatMap(long diskSize, Config config, InstantSource clock) {
         requireNonNull(config, "config is null");
@@ -77,6 +80,7 @@ public final class HeatMap implements AccessHeat {
         this.halfLifeMillis = config.halfLife().toMillis();
         this.stored = new double[(int) regions(diskSize, size)];
         this.originMillis = clock.millis();
+        this.weightMillis = originMillis;
     }
 
     private static long regions(long diskSize, long regionSize) {
@@ -112,10 +116,15 @@ public final class HeatMap implements AccessHeat {
         int first = regionOf(offset);
         int last = regionOf(Math.min(offset + length, diskSize) - 1);
         synchronized (this) {
-            double weight = factor(clock.millis());
-            if (weight > RESCALE_AT) {
-                rescale();
-                weight = factor(clock.millis());
+            long now = clock.millis();
+            if (now != weightMillis) {
+                // Once per millisecond at most: this runs on every client request.
+                weight = factor(now);
+                weightMillis = now;
+                if (weight > RESCALE_AT) {
+                    rescale();
+                    weight = factor(now);
+                }
             }
             for (int r = first; r <= last; r++) {
                 stored[r] += weight;
@@ -153,6 +162,8 @@ public final class HeatMap implements AccessHeat {
     public synchronized void clear() {
         java.util.Arrays.fill(stored, 0);
         originMillis = clock.millis();
+        weight = 1;
+        weightMillis = originMillis;
     }
 
     /** The time it takes heat to halve. */

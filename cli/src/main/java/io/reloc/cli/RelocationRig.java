@@ -100,8 +100,9 @@ final class RelocationRig implements Closeable {
     }
 
     private void openSource(Plugins plugins, Setup setup) throws IOException {
+        // The source records its clients' accesses, as 'reloc serve' does, for strategies that ask for them.
         source = ExportServer.start(plugins, List.of(new ExportSpec(EXPORT, setup.image(), false, "Reloc demo source")),
-                List.of(new FrontEndSpec("nbd", ListenAddress.parse("127.0.0.1:0"))));
+                List.of(new FrontEndSpec("nbd", ListenAddress.parse("127.0.0.1:0"))), true);
         InetSocketAddress sourceAddress = source.bound().get(0).address();
         linkA = link(sourceAddress, LOCAL);
         linkC = link(sourceAddress, setup.wan());

@@ -53,6 +53,11 @@ final class ServeCommand implements Callable<Integer> {
                     "IQN-PREFIX:NAME; description=TEXT (last, may contain commas) is shown to listing clients."})
     private List<String> exports = new ArrayList<>();
 
+    @Option(names = "--no-heat",
+            description = "Do not record where clients read and write (IMAGE.heat beside each image, sent to a "
+                    + "relocation that asks, e.g. reloc proxy --strategy hotspot).")
+    private boolean noHeat;
+
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "Stop by itself after this many seconds (default: serve until stopped).")
     private Long durationSeconds;
@@ -75,12 +80,12 @@ final class ServeCommand implements Callable<Integer> {
         specs.forEach(ImageFiles::check);
         ExportServer server;
         if (trace == null) {
-            server = ExportServer.start(context.plugins().get(), specs, frontEnds);
+            server = ExportServer.start(context.plugins().get(), specs, frontEnds, !noHeat);
         } else {
             Path file = context.cwd().resolve(trace).normalize();
             TraceWriter writer = openTrace(file);
-            server = ExportServer.start(context.plugins().get(), specs, frontEnds, exports -> new TracingCatalog(exports, writer),
-                    List.of(writer));
+            server = ExportServer.start(context.plugins().get(), specs, frontEnds, !noHeat,
+                    exports -> new TracingCatalog(exports, writer), List.of(writer));
             context.out().println("tracing requests to " + file);
         }
         printUris(context, server);

@@ -38,7 +38,7 @@ public final class TracingCatalog implements ExportCatalog {
         Map<String, Export> mine = byThread.computeIfAbsent(Thread.currentThread(), t -> new HashMap<>());
         Export e = found.get();
         return Optional.of(mine.computeIfAbsent(name, n -> new Export(e.name(), e.description(),
-                new TracingDevice(e.device(), trace, ++clients))));
+                TracingDevice.of(e.device(), trace, ++clients))));
     }
 
     /** The untraced catalog's default export, traced like {@link #find}. */

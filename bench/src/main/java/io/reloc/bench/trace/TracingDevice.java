@@ -1,8 +1,10 @@
 package io.reloc.bench.trace;
 
+import io.reloc.api.AccessHeat;
 import io.reloc.api.BlockDevice;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
+import io.reloc.api.HotRegion;
 import io.reloc.api.ZeroFlag;
 
 import java.io.IOException;
@@ -17,13 +19,36 @@ import static java.util.Objects.requireNonNull;
  * recorded when it arrives, whether or not it then succeeds. Allocation queries (block status)
  * are not requests of the workload and are not recorded. Closing it does not close the device
  * underneath, which other clients share. Thread safe if the device underneath is.
+ *
+ * <p>{@link #of} keeps a device's access heat map visible ({@link AccessHeat}), so that a traced
+ * source still answers a relocation that asks for it.
  */
-public final class TracingDevice implements BlockDevice {
+public class TracingDevice implements BlockDevice {
     private final BlockDevice device;
     private final TraceWriter trace;
     private final int client;
 
-    public TracingDevice(BlockDevice device, TraceWriter trace, int client) {
+    /** A tracing device that is also an {@link AccessHeat} when {@code device} is one. */
+    public static TracingDevice of(BlockDevice device, TraceWriter trace, int client) {
+        return device instanceof AccessHeat heat ? new WithHeat(device, heat, trace, client) : new TracingDevice(device, trace, client);
+    }
+
+    /** A traced device whose heat map stays visible. */
+    private static final class WithHeat extends TracingDevice implements AccessHeat {
+        private final AccessHeat heat;
+
+        WithHeat(BlockDevice device, AccessHeat heat, TraceWriter trace, int client) {
+            super(device, trace, client);
+            this.heat = heat;
+        }
+
+        @Override
+        public List<HotRegion> hottest(int limit) {
+            return heat.hottest(limit);
+        }
+    }
+
+    private TracingDevice(BlockDevice device, TraceWriter trace, int client) {
         this.device = requireNonNull(device, "device is null");
         this.trace = requireNonNull(trace, "trace is null");
         this.client = client;

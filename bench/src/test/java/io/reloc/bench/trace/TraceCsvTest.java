@@ -1,9 +1,13 @@
 package io.reloc.bench.trace;
 
+import io.reloc.api.AccessHeat;
+import io.reloc.api.BlockDevice;
+import io.reloc.api.HotRegion;
 import io.reloc.bench.workload.LocalServer;
 import io.reloc.bench.workload.NbdClient;
 import io.reloc.bench.workload.Request;
 import io.reloc.bench.workload.TraceWorkload;
+import io.reloc.core.store.MemoryBlockStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +19,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +88,67 @@ class TraceCsvTest {
         TraceWorkload replay = new TraceWorkload(trace, 1 << 20);
         assertEquals(List.of(Request.write(4096, 8192), Request.flush(), Request.read(65536, 4096), Request.read(0, 4096),
                 Request.write(4096, 8192)), List.of(replay.next(), replay.next(), replay.next(), replay.next(), replay.next()));
+    }
+
+    @Test
+    void aTracedDeviceKeepsItsHeatMapVisibleAndRecordsItsRequests() throws IOException {
+        List<HotRegion> hot = List.of(new HotRegion(0, 1 << 20, 3.0));
+        Path file = dir.resolve("heat.csv");
+        try (TraceWriter writer = TraceWriter.open(file, System::nanoTime)) {
+            MemoryBlockStore store = new MemoryBlockStore(1 << 20);
+            assertFalse(TracingDevice.of(store, writer, 1) instanceof AccessHeat, "no heat map where there is none");
+            TracingDevice traced = TracingDevice.of(new HeatedStore(store, hot), writer, 7);
+            assertEquals(hot, ((AccessHeat) traced).hottest(10));
+            traced.trim(4096, 8192, false);
+        }
+        assertEquals(List.of(TraceOp.TRIM), TraceCsv.read(file).stream().map(TraceRecord::op).toList());
+        assertEquals(7, TraceCsv.read(file).get(0).client());
+    }
+
+    /** A store with a fixed heat map, as a source recording heat would have. */
+    private record HeatedStore(MemoryBlockStore store, List<HotRegion> hot) implements BlockDevice, AccessHeat {
+        @Override
+        public List<HotRegion> hottest(int limit) {
+            return hot;
+        }
+
+        @Override
+        public long size() {
+            return store.size();
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return false;
+        }
+
+        @Override
+        public void read(long offset, java.nio.ByteBuffer dst) throws IOException {
+            store.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, java.nio.ByteBuffer src, boolean fua) throws IOException {
+            store.write(offset, src, fua);
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void trim(long offset, long length, boolean fua) throws IOException {
+            store.trim(offset, length, fua);
+        }
+
+        @Override
+        public void writeZeroes(long offset, long length, java.util.Set<io.reloc.api.ZeroFlag> flags) throws IOException {
+            store.writeZeroes(offset, length, flags);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     @Test

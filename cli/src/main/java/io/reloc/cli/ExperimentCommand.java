@@ -34,11 +34,11 @@ import static java.util.Objects.requireNonNull;
  * experiment ({@link PaperCommand}).
  */
 @Command(name = "experiment", sortOptions = false, subcommands = PaperCommand.class,
-        description = {"Compare copy strategies: relocate the same generated disk over an emulated WAN once per",
-                "strategy while the same seeded workload runs (first on the source, then after switch-over on the",
-                "destination), and print per run: demand stalls, read latency p50/p99, fraction of reads served",
-                "locally, time to complete and bytes on the wire. Writes a self-contained HTML report with plots.",
-                "Exit 0 only if every run completed and verified. See docs/experiment.md."},
+        description = {"Compare copy strategies: relocate the same generated disk over an emulated WAN once per "
+                + "strategy while the same seeded workload runs (first on the source, then after switch-over on the "
+                + "destination), and print per run: demand stalls, read latency p50/p99, fraction of reads served "
+                + "locally, time to complete and bytes on the wire. Writes a self-contained HTML report with plots. "
+                + "Exit 0 only if every run completed and verified. See docs/experiment.md."},
         footer = {"", "Examples:",
                 "  reloc experiment --workload zipf --strategy linear,hotspot",
                 "  reloc experiment --workload sequential --strategy linear,readahead --seed 7",
@@ -56,9 +56,9 @@ final class ExperimentCommand implements Callable<Integer> {
     private boolean help;
 
     @Option(names = "--strategy", paramLabel = "NAME[,NAME...]", defaultValue = Proxy.DEFAULT_STRATEGY,
-            description = {"Copy strategies to compare, by plugin name, comma-separated; one run each, in this order",
-                    "(default: ${DEFAULT-VALUE}). NAME/precopy runs the strategy with hybrid pre-copy: copying starts",
-                    "in standby, while the workload still runs on the source."})
+            description = "Copy strategies to compare, by plugin name, comma-separated; one run each, in this order "
+                    + "(default: ${DEFAULT-VALUE}). NAME/precopy runs the strategy with hybrid pre-copy: copying starts "
+                    + "in standby, while the workload still runs on the source.")
     private String strategies;
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "zipf",

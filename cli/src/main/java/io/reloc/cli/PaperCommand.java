@@ -21,10 +21,10 @@ import java.util.concurrent.Callable;
  * and C over time, and the fraction of blocks present.
  */
 @Command(name = "paper", sortOptions = false,
-        description = {"Reproduce the seed paper's experiment (xNBD, Hirofuchi et al.): a kernel-build-like I/O mix",
-                "runs on the source, the VM migrates in the middle, the build goes on at the destination while",
-                "the disk relocates over a 100 Mbit/s WAN. Verifies every byte and writes " + PaperCommand.REPORT,
-                "in --dir: NBD traffic on links A, B, C over time and the fraction of blocks present."})
+        description = {"Reproduce the seed paper's experiment (xNBD, Hirofuchi et al.): a kernel-build-like I/O mix "
+                + "runs on the source, the VM migrates in the middle, the build goes on at the destination while "
+                + "the disk relocates over a 100 Mbit/s WAN. Verifies every byte and writes " + PaperCommand.REPORT
+                + " in --dir: NBD traffic on links A, B, C over time and the fraction of blocks present."})
 final class PaperCommand implements Callable<Integer> {
     static final String REPORT = "reloc-paper-report.html";
 

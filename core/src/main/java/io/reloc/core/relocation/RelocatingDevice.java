@@ -167,7 +167,7 @@ public final class RelocatingDevice implements BlockDevice {
         }
         if (header.state() == RelocationState.PRECOPY && header.trackingSession() == 0) {
             // Before anything is copied: a write is either seen by the copy or recorded.
-            header = header.tracking(tracking(source).startTracking(blockSize), 0);
+            header = header.tracking(startSession(source, blockSize), 0);
         }
         RelocatingDevice device = start(cache, source, mapFile, header, map);
         if (mode == StartMode.ACTIVE && device.state() == RelocationState.PRECOPY) {
@@ -179,6 +179,16 @@ public final class RelocatingDevice implements BlockDevice {
             }
         }
         return device;
+    }
+
+    private static long startSession(BlockDevice source, int blockSize) throws IOException {
+        try {
+            return tracking(source).startTracking(blockSize);
+        } catch (TrackingUnavailableException e) {
+            throw new TrackingUnavailableException(e.getMessage().contains("start without pre-copy") ? e.getMessage()
+                    : e.getMessage() + "; hybrid pre-copy needs a source that reports its writes (a Reloc server): "
+                    + "start without pre-copy (plain standby) instead", e);
+        }
     }
 
     private static SourceTracking tracking(BlockDevice source) throws TrackingUnavailableException {

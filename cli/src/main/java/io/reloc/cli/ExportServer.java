@@ -9,6 +9,7 @@ import io.reloc.api.StoreSpec;
 import io.reloc.core.export.ExportRegistry;
 import io.reloc.core.plugin.PluginException;
 import io.reloc.core.plugin.Plugins;
+import io.reloc.core.tracking.TrackedDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +80,8 @@ public final class ExportServer {
         try {
             for (ExportSpec spec : specs) {
                 ImageFiles.check(spec);
-                Export export = new Export(spec.name(), spec.description(), open(plugins, spec));
+                // Writes are recorded for proxies that pre-copy the export (hybrid pre-copy).
+                Export export = new Export(spec.name(), spec.description(), new TrackedDevice(open(plugins, spec)));
                 exports.add(export);
                 log.debug("opened {} for export '{}' ({}, {})", spec.path(), spec.name(),
                         ByteSize.format(export.device().size()), spec.readOnly() ? "read-only" : "read-write");

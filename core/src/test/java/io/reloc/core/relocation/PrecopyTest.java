@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -213,6 +214,49 @@ class PrecopyTest {
         ByteBuffer head = ByteBuffer.allocate(100);
         device.read(0, head);
         assertArrayEquals(fill(100, 0x12), head.array());
+    }
+
+    @Test
+    void concurrentSourceWritesDuringPrecopyAreNeverLost() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("concurrentSourceWritesDuringPrecopyAreNeverLost seed " + seed);
+        TestSource source = source();
+        RelocatingDevice device = open(source, StartMode.PRECOPY);
+        java.util.concurrent.atomic.AtomicBoolean vmRuns = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(0))) {
+            copier.start();
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                Random random = new Random(seed + t);
+                writers.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        // Long enough for the copier to finish passes and run rounds meanwhile.
+                        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+                        while (vmRuns.get() && System.nanoTime() < until) {
+                            int offset = random.nextInt(SIZE);
+                            int length = 1 + random.nextInt(Math.min(SIZE - offset, 2 * BLOCK));
+                            source.writeAtSource(offset, fill(length, 1 + random.nextInt(255)));
+                            Thread.sleep(random.nextInt(3));
+                        }
+                    } catch (IOException | InterruptedException e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+            }
+            for (Thread w : writers) {
+                w.join(30_000);
+            }
+            // The VM has stopped at the source: switch-over.
+            device.activate(ActivationTrigger.CONTROL);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (device.state() != RelocationState.COMPLETE && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(RelocationState.COMPLETE, device.state(), "seed " + seed);
+        }
+        ByteBuffer all = ByteBuffer.allocate(SIZE);
+        device.read(0, all);
+        assertArrayEquals(source.content(), all.array(), "seed " + seed);
     }
 
     @Test

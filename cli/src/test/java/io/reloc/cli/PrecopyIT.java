@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class PrecopyIT {
     private static final String URI = "serving (nbd://\\S+)";
     private static final int SIZE = 16 << 20;
-    private static final Pattern PRESENT = Pattern.compile("\"blocks\":(\\d+),\"presentBlocks\":(\\d+)");
+    private static final Pattern PRESENT = Pattern.compile("\"blocksTotal\":(\\d+),\"blocksPresent\":(\\d+)");
 
     @TempDir
     Path dir;

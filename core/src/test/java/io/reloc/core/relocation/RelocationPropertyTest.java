@@ -319,11 +319,8 @@ class RelocationPropertyTest {
                 case PrecopyRound r -> attempt(where, source, d::refreshPrecopy);
                 case SourceRestart r -> source.restart();
                 case Reopen r -> {
-                    boolean wasComplete = device.state() == RelocationState.COMPLETE;
                     device.close();
-                    if (!wasComplete) {
-                        model.flushed(); // close flushes the cache and writes the map
-                    }
+                    model.flushed(); // close flushes the cache (and writes the map unless complete)
                     source.down = false;
                     source.detached = false;
                     launch = r.mode();

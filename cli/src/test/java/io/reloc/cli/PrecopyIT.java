@@ -71,7 +71,8 @@ class PrecopyIT {
                 // Switch-over: the VM has stopped at the source.
                 byte[] atSwitchOver = Files.readAllBytes(source);
                 String activated = exec("../reloc", "ctl", "--control", control, "activate");
-                assertTrue(activated.contains("\"state\":\"active\"") || activated.contains("\"state\":\"complete\""), activated);
+                assertTrue(activated.contains("\"activatedBy\":\"control\""), activated);
+                assertTrue(activated.contains("\"state\":\"relocating\"") || activated.contains("\"state\":\"complete\""), activated);
                 String done = exec("../reloc", "ctl", "--control", control, "wait", "120");
                 assertTrue(done.contains("\"state\":\"complete\""), done);
                 Path expected = dir.resolve("expected.img");

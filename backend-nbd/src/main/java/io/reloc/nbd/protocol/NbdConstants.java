@@ -38,6 +38,11 @@ public final class NbdConstants {
      */
     public static final int OPT_RELOC_CHANNEL = 0x524C4301;
     /**
+     * Reloc's request for an export's access heat map (see {@link RelocHeat}); the next number of
+     * the same private sequence. Foreign servers answer ERR_UNSUP: the client then has no map.
+     */
+    public static final int OPT_RELOC_HEAT = 0x524C4302;
+    /**
      * Reloc's write tracking for hybrid pre-copy (see {@link RelocTracking}); "RLCT" in ASCII, far
      * from the standard options like {@link #OPT_RELOC_CHANNEL}.
      */
@@ -161,6 +166,7 @@ public final class NbdConstants {
             case OPT_SET_META_CONTEXT -> "SET_META_CONTEXT";
             case OPT_EXTENDED_HEADERS -> "EXTENDED_HEADERS";
             case OPT_RELOC_CHANNEL -> "RELOC_CHANNEL";
+            case OPT_RELOC_HEAT -> "RELOC_HEAT";
             case OPT_RELOC_TRACKING -> "RELOC_TRACKING";
             default -> "option " + Integer.toUnsignedString(option);
         };

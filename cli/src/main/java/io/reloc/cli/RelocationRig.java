@@ -119,10 +119,7 @@ final class RelocationRig implements Closeable {
         String query = setup.codec().equals("auto") ? "" : "?codec=" + setup.codec();
         URI sourceUri = URI.create(ClientUris.of("nbd", linkC.address(), EXPORT) + query);
         ProxyConfig config = new ProxyConfig(sourceUri, setup.cache(), map, ProxyConfig.DEFAULT_BLOCK_SIZE, false,
-                ProxyConfig.DEFAULT_HOLD, 0);
-        if (setup.precopy()) {
-            throw new UsageException("hybrid pre-copy (NAME/precopy) needs the pre-copy engine, which this build does not have yet");
-        }
+                ProxyConfig.DEFAULT_HOLD, 0, setup.precopy());
         blockSize = config.blockSize();
         try {
             proxy = Proxy.start(config, plugins, setup.strategy());

@@ -35,15 +35,17 @@ class ExperimentCommandTest {
     }
 
     @Test
-    void comparesTheBuiltInStrategyWithTheExampleInATableAndAReport() throws Exception {
-        int status = run("-q", "experiment", "--strategy", "linear,shuffled", "--workload", "kernel", "--size", "8M",
+    void comparesTheBuiltInStrategyWithTheExampleAndPrecopyInATableAndAReport() throws Exception {
+        int status = run("-q", "experiment", "--strategy", "linear,shuffled,linear/precopy", "--workload", "kernel", "--size", "8M",
                 "--rate", "1gbit", "--rtt", "2ms", "--switch-after", "1", "--duration", "2", "--iops", "100", "--seed", "5",
                 "--dir", "exp");
         String output = out + "\n" + err;
         assertEquals(0, status, output);
-        assertTrue(output.contains("reproduce: reloc experiment --strategy linear,shuffled --workload kernel --size 8M"), output);
-        List<String> rows = out.toString().lines().filter(l -> l.startsWith("linear ") || l.startsWith("shuffled ")).toList();
-        assertEquals(2, rows.size(), "a row per strategy: " + output);
+        assertTrue(output.contains("reproduce: reloc experiment --strategy linear,shuffled,linear/precopy --workload kernel --size 8M"),
+                output);
+        List<String> rows = out.toString().lines()
+                .filter(l -> l.startsWith("linear ") || l.startsWith("shuffled ") || l.startsWith("linear/precopy ")).toList();
+        assertEquals(3, rows.size(), "a row per strategy: " + output);
         rows.forEach(row -> assertTrue(row.endsWith("yes"), "verified: " + row));
 
         String html = Files.readString(dir.resolve("exp").resolve(ExperimentCommand.REPORT), StandardCharsets.UTF_8);
@@ -56,7 +58,7 @@ class ExperimentCommandTest {
                 names.add(m.group(1));
                 assertTrue(m.group(2).trim().split("\\s+").length >= 2, "chart " + i + ", " + m.group(1) + " has data");
             }
-            assertEquals(List.of("linear", "shuffled"), names, "chart " + i);
+            assertEquals(List.of("linear", "shuffled", "linear/precopy"), names, "chart " + i);
         }
         for (String external : List.of("<script", "src=", "href=")) {
             assertTrue(!html.contains(external), "self-contained: " + external);

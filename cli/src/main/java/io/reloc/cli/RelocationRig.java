@@ -75,13 +75,7 @@ final class RelocationRig implements Closeable {
     /** Starts everything; on failure stops what had started. */
     static RelocationRig start(Plugins plugins, Setup setup) throws IOException {
         RelocationRig rig = startSource(plugins, setup);
-        try {
-            rig.startRelocation(plugins, setup);
-            return rig;
-        } catch (IOException | RuntimeException e) {
-            rig.close();
-            throw e;
-        }
+        return closingOnFailure(rig, () -> rig.startRelocation(plugins, setup));
     }
 
     /**
@@ -90,8 +84,17 @@ final class RelocationRig implements Closeable {
      */
     static RelocationRig startSource(Plugins plugins, Setup setup) throws IOException {
         RelocationRig rig = new RelocationRig();
+        return closingOnFailure(rig, () -> rig.openSource(plugins, setup));
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    private static RelocationRig closingOnFailure(RelocationRig rig, Step step) throws IOException {
         try {
-            rig.openSource(plugins, setup);
+            step.run();
             return rig;
         } catch (IOException | RuntimeException e) {
             rig.close();

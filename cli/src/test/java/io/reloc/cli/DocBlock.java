@@ -19,13 +19,15 @@ import static java.util.Objects.requireNonNull;
  *
  * @param page the page, relative to the repository
  * @param line the line of the opening fence (1-based)
+ * @param language the fence's language ({@code sh}, {@code java}, ...; empty if none)
  * @param text the block's lines, without the fences
  */
-record DocBlock(String page, int line, String text, Directives directives) {
+record DocBlock(String page, int line, String language, String text, Directives directives) {
     private static final Pattern FENCE = Pattern.compile("^```\\s*([A-Za-z0-9_-]*)\\s*$");
 
     DocBlock {
         requireNonNull(page, "page is null");
+        requireNonNull(language, "language is null");
         requireNonNull(text, "text is null");
         requireNonNull(directives, "directives is null");
     }
@@ -44,13 +46,20 @@ record DocBlock(String page, int line, String text, Directives directives) {
      * @param eachFor run each command of the block for at most this many seconds; then SIGTERM,
      *     after which it must exit 0
      * @param script the block is this file of the repository, verbatim; the file is run
+     * @param verbatim the block is this file of the repository, verbatim (code, not run)
      * @param timeoutSeconds the longest the block may take
      */
     record Directives(Optional<String> skip, List<SkippedLine> skipLines, List<String> setup, List<String> servers,
-                      Optional<Pattern> background, OptionalInt eachFor, Optional<String> script, int timeoutSeconds) {
+                      Optional<Pattern> background, OptionalInt eachFor, Optional<String> script,
+                      Optional<String> verbatim, int timeoutSeconds) {
         static final int DEFAULT_TIMEOUT_SECONDS = 300;
         static final Directives NONE = new Directives(Optional.empty(), List.of(), List.of(), List.of(),
-                Optional.empty(), OptionalInt.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS);
+                Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS);
+
+        /** The file the block must show verbatim, if any. */
+        Optional<String> includedFile() {
+            return script.or(() -> verbatim);
+        }
 
         /** Parses the body of a {@code <!-- doctest ... -->} comment: one {@code key: value} per line. */
         static Directives parse(String where, String body) {
@@ -61,6 +70,7 @@ record DocBlock(String page, int line, String text, Directives directives) {
             Optional<Pattern> background = Optional.empty();
             OptionalInt eachFor = OptionalInt.empty();
             Optional<String> script = Optional.empty();
+            Optional<String> verbatim = Optional.empty();
             int timeout = DEFAULT_TIMEOUT_SECONDS;
             for (String raw : body.split("\n")) {
                 String line = raw.strip();
@@ -88,13 +98,14 @@ record DocBlock(String page, int line, String text, Directives directives) {
                     case "background" -> background = Optional.of(Pattern.compile(value));
                     case "each-for" -> eachFor = OptionalInt.of(Integer.parseInt(value));
                     case "script" -> script = Optional.of(value);
+                    case "verbatim" -> verbatim = Optional.of(value);
                     case "timeout" -> timeout = Integer.parseInt(value);
                     default -> throw new IllegalArgumentException(where + ": unknown doctest directive '" + key
-                            + "' (skip, skip-line, setup, server, background, each-for, script, timeout)");
+                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout)");
                 }
             }
             return new Directives(skip, List.copyOf(skipLines), List.copyOf(setup), List.copyOf(servers), background,
-                    eachFor, script, timeout);
+                    eachFor, script, verbatim, timeout);
         }
     }
 
@@ -103,8 +114,18 @@ record DocBlock(String page, int line, String text, Directives directives) {
         return page + ":" + line;
     }
 
+    /** Whether the runner runs this block: a {@code sh} or {@code bash} block. */
+    boolean isShell() {
+        return language.equals("sh") || language.equals("bash");
+    }
+
     /** The {@code ```sh} blocks of a page, in order. */
     static List<DocBlock> shellBlocks(Path repository, String page) throws IOException {
+        return blocks(repository, page).stream().filter(DocBlock::isShell).toList();
+    }
+
+    /** Every fenced block of a page, in order. */
+    static List<DocBlock> blocks(Path repository, String page) throws IOException {
         List<String> lines = Files.readAllLines(repository.resolve(page), StandardCharsets.UTF_8);
         List<DocBlock> blocks = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -120,11 +141,8 @@ record DocBlock(String page, int line, String text, Directives directives) {
             if (i == lines.size()) {
                 throw new IllegalArgumentException(page + ":" + (start + 1) + ": code block is not closed");
             }
-            String language = fence.group(1);
-            if (language.equals("sh") || language.equals("bash")) {
-                String where = page + ":" + (start + 1);
-                blocks.add(new DocBlock(page, start + 1, text.toString(), directivesBefore(where, lines, start)));
-            }
+            String where = page + ":" + (start + 1);
+            blocks.add(new DocBlock(page, start + 1, fence.group(1), text.toString(), directivesBefore(where, lines, start)));
         }
         return List.copyOf(blocks);
     }

@@ -43,8 +43,8 @@ record DocBlock(String page, int line, String language, String text, Directives 
      * @param setup commands run before the block, not shown to readers
      * @param servers long-running commands started before the block and stopped after it
      * @param background commands of the block that run in the background until the block ends
-     * @param eachFor run each command of the block for at most this many seconds; then SIGTERM,
-     *     after which it must exit 0
+     * @param eachFor each command of the block is a server: it must start serving, runs this many
+     *     seconds, then gets SIGTERM and must exit 0 (or 143, killed by it)
      * @param script the block is this file of the repository, verbatim; the file is run
      * @param verbatim the block is this file of the repository, verbatim (code, not run)
      * @param timeoutSeconds the longest the block may take

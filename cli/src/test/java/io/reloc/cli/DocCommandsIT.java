@@ -82,6 +82,7 @@ class DocCommandsIT {
         if (d.skip().isPresent()) {
             abort(block.where() + " is not run: " + d.skip().get());
         }
+        long started = System.nanoTime();
         DocSandbox.Result result;
         if (d.script().isPresent()) {
             Path script = REPOSITORY.resolve(d.script().get());
@@ -96,7 +97,8 @@ class DocCommandsIT {
         } else {
             result = sandbox.run(sandbox.substitute(DocScript.of(block)), d.timeoutSeconds());
         }
-        System.out.println("--- " + block.where() + " (exit " + result.exitStatus() + ")\n" + DocSandbox.tail(result.output(), 15));
+        System.out.printf("--- %s (exit %d, %.0f s)%n%s%n", block.where(), result.exitStatus(),
+                (System.nanoTime() - started) / 1e9, DocSandbox.tail(result.output(), 15));
         assertFalse(result.timedOut(), block.where() + " did not finish in " + d.timeoutSeconds() + " s:\n"
                 + DocSandbox.tail(result.output(), 40));
         if (result.exitStatus() != 0) {

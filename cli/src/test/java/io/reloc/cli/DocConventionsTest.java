@@ -78,7 +78,9 @@ class DocConventionsTest {
 
         String script = DocScript.of(first);
         assertTrue(script.startsWith(DocScript.PREAMBLE), script);
-        assertTrue(script.contains("timeout -k 10 --preserve-status 3 ./reloc serve --export a=/var/lib/images/a.img"), script);
+        assertTrue(script.contains("./reloc serve --export a=/var/lib/images/a.img > .background-2.log 2>&1 &\n"
+                + "doctest_await .background-2.log $! './reloc serve --export a=/var/lib/images/a.img'\nsleep 3\n"
+                + "doctest_stop .background-2.log $! "), script);
         assertTrue(script.contains(": skipped by doctest: .ci/test"), script);
         assertFalse(script.contains("\n.ci/test"), script);
         assertTrue(script.contains("./reloc serve --listen 127.0.0.1:10809 --export a=/var/lib/images/a.img > .background-1.log 2>&1 &"),

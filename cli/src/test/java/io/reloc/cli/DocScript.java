@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Turns a documentation block into the bash script that runs it: strict mode, the block's setup and
  * servers first, its commands as written (less those the directives leave out, with those the
- * directives put in the background or time-limit), and a trap that stops everything it started.
+ * directives put in the background or run as servers for a while), and a trap that stops everything
+ * it started.
  */
 final class DocScript {
     /** Every block starts with this: fail on the first failing command; stop what was started. */
@@ -14,15 +15,27 @@ final class DocScript {
             set -euo pipefail
             trap 'exit 143' TERM INT
             trap 'kill $(jobs -p) 2> /dev/null || true; wait || true' EXIT
-            # Waits (at most 120 s) until a server's log says that it serves.
+            # Waits (at most 120 s) until a server (LOG PID COMMAND) says that it serves.
             doctest_await() {
                 for i in $(seq 1200); do
                     grep -q -E '^(serving|wan) ' "$1" 2> /dev/null && return 0
+                    kill -0 "$2" 2> /dev/null || break
                     sleep 0.1
                 done
-                echo "doctest: '$2' did not start serving; its output:" >&2
+                echo "doctest: '$3' did not start serving; its output:" >&2
                 cat "$1" >&2
                 return 1
+            }
+            # Stops a server (LOG PID COMMAND) with SIGTERM: it must exit 0, or by the signal (143).
+            doctest_stop() {
+                local status=0
+                kill -TERM "$2"
+                wait "$2" || status=$?
+                cat "$1"
+                if [ "$status" != 0 ] && [ "$status" != 143 ]; then
+                    echo "doctest: '$3' exited with status $status after SIGTERM" >&2
+                    return 1
+                fi
             }
             """;
 
@@ -51,8 +64,11 @@ final class DocScript {
                 background++;
                 appendBackground(script, withoutComment(logical), background);
             } else if (d.eachFor().isPresent()) {
-                script.append("timeout -k 10 --preserve-status ").append(d.eachFor().getAsInt()).append(' ')
-                        .append(logical).append('\n');
+                background++;
+                appendBackground(script, withoutComment(logical), background);
+                script.append("sleep ").append(d.eachFor().getAsInt()).append('\n')
+                        .append("doctest_stop .background-").append(background).append(".log $! '")
+                        .append(quoted(withoutComment(logical))).append("'\n");
             } else {
                 script.append(command).append('\n');
             }
@@ -63,7 +79,12 @@ final class DocScript {
     private static void appendBackground(StringBuilder script, String command, int n) {
         String log = ".background-" + n + ".log";
         script.append(command).append(" > ").append(log).append(" 2>&1 &\n")
-                .append("doctest_await ").append(log).append(" '").append(command.replace("'", "")).append("'\n");
+                .append("doctest_await ").append(log).append(" $! '").append(quoted(command)).append("'\n");
+    }
+
+    /** A command as the text of a single-quoted message. */
+    private static String quoted(String command) {
+        return command.replace("'", "").replace("\\\n", " ").replace("\n", " ");
     }
 
     /** A command without a trailing {@code # comment} (only a comment after whitespace, outside quotes counts). */

@@ -185,7 +185,7 @@ for ((i = 0; i < 1200; i++)); do
     sleep 0.1
 done
 [ "$status" = pre-switchover ] || fail "migration did not reach switch-over (status $status)"
-ctl activate                                          # "state":"active","activatedBy":"control"
+ctl activate                                          # "state":"relocating","activatedBy":"control"
 qmp a '{"execute":"migrate-continue","arguments":{"state":"pre-switchover"}}' > /dev/null
 for ((i = 0; i < 600; i++)); do
     status=$(migration_status a)

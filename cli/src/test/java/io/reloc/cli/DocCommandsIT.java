@@ -40,9 +40,11 @@ class DocCommandsIT {
     /** README.md, then every page under docs/, in name order; {@code -Dreloc.docs=PAGE,...} runs only those. */
     static List<String> pages() throws IOException {
         String only = System.getProperty("reloc.docs", "");
-        if (!only.isBlank()) {
-            return List.of(only.split(","));
-        }
+        return only.isBlank() ? allPages() : List.of(only.split(","));
+    }
+
+    /** README.md, then every page under docs/, in name order. */
+    static List<String> allPages() throws IOException {
         List<String> pages = new ArrayList<>(List.of("README.md"));
         try (Stream<Path> docs = Files.walk(REPOSITORY.resolve("docs"))) {
             docs.filter(p -> p.toString().endsWith(".md"))

@@ -24,7 +24,7 @@ class DocConventionsTest {
     @Test
     void everyPageParsesAndShowsItsFilesVerbatim() throws IOException {
         List<String> checked = new ArrayList<>();
-        for (String page : DocCommandsIT.pages()) {
+        for (String page : DocCommandsIT.allPages()) {
             for (DocBlock block : DocBlock.blocks(REPOSITORY, page)) {
                 var file = block.directives().includedFile();
                 if (file.isPresent()) {

@@ -51,12 +51,12 @@ final class DocSandbox {
         }
         Files.createDirectories(dir.resolve("var/lib/images"));
         Files.createDirectories(dir.resolve("var/lib/reloc"));
-        // ./reloc and $PWD/reloc in the docs: the repository's launcher. 'reloc ctl' and 'reloc status'
-        // without --control talk to the documented default 127.0.0.1:9010, replaced here like every port.
+        // ./reloc and $PWD/reloc in the docs: the repository's launcher. 'reloc proxy', 'ctl' and 'status'
+        // without --control use the documented default 127.0.0.1:9010, replaced here like every port.
         Path launcher = dir.resolve("reloc");
         Files.writeString(launcher, """
                 #!/usr/bin/env bash
-                if { [ "${1:-}" = ctl ] || [ "${1:-}" = status ]; } && ! printf '%%s\\n' "$@" | grep -q -- '^--control'; then
+                if { [ "${1:-}" = ctl ] || [ "${1:-}" = status ] || [ "${1:-}" = proxy ]; } && ! printf '%%s\\n' "$@" | grep -q -- '^--control'; then
                     command=$1
                     shift
                     set -- "$command" --control 127.0.0.1:%d "$@"

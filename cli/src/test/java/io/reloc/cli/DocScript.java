@@ -76,7 +76,8 @@ final class DocScript {
         return script.toString();
     }
 
-    private static void appendBackground(StringBuilder script, String command, int n) {
+    private static void appendBackground(StringBuilder script, String written, int n) {
+        String command = written.replaceAll("\\s*&\\s*$", ""); // put in the background here, with its log
         String log = ".background-" + n + ".log";
         script.append(command).append(" > ").append(log).append(" 2>&1 &\n")
                 .append("doctest_await ").append(log).append(" $! '").append(quoted(command)).append("'\n");

@@ -48,7 +48,11 @@ final class CtlCommand implements Callable<Integer> {
     @Parameters(index = "1..*", paramLabel = "ARG", arity = "0..1", description = "The argument of rate, source or wait.")
     private List<String> arguments = List.of();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Made when a request is sent, not with the command: building an HTTP client sets up TLS,
+     * which costs every other command (serve, proxy) a large part of the JVM's start.
+     */
+    private HttpClient http;
 
     CtlCommand(CliContext context) {
         this.context = requireNonNull(context, "context is null");
@@ -92,11 +96,18 @@ final class CtlCommand implements Callable<Integer> {
         }
     }
 
+    private HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
+    }
+
     private String send(String base, String method, String path) throws InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
         request = method.equals("GET") ? request.GET() : request.POST(HttpRequest.BodyPublishers.noBody());
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http().send(request.build(), HttpResponse.BodyHandlers.ofString());
             String body = response.body().strip();
             if (response.statusCode() != 200) {
                 throw new CliException("the proxy refused '" + command + "': " + body);

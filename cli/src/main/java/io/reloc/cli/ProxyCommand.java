@@ -92,7 +92,9 @@ final class ProxyCommand implements Callable<Integer> {
     private String rate;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = Proxy.DEFAULT_STRATEGY,
-            description = "Background copy order, by plugin name (default: ${DEFAULT-VALUE}).")
+            description = {"Background copy order, by plugin name (default: ${DEFAULT-VALUE}): linear, readahead",
+                    "(fetch ahead of sequential readers), hotspot (hot regions first: the source's heat map",
+                    "from a Reloc server, else learned from clients), hotspot+readahead; reloc version lists all."})
     private String strategy;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop by itself after this many seconds.")

@@ -37,6 +37,11 @@ public final class NbdConstants {
      * answer ERR_UNSUP, as the specification requires of unknown options: that is the fallback.
      */
     public static final int OPT_RELOC_CHANNEL = 0x524C4301;
+    /**
+     * Reloc's request for an export's access heat map (see {@link RelocHeat}); the next number of
+     * the same private sequence. Foreign servers answer ERR_UNSUP: the client then has no map.
+     */
+    public static final int OPT_RELOC_HEAT = 0x524C4302;
 
     // Option reply types.
     public static final int REP_ACK = 1;
@@ -146,6 +151,7 @@ public final class NbdConstants {
             case OPT_SET_META_CONTEXT -> "SET_META_CONTEXT";
             case OPT_EXTENDED_HEADERS -> "EXTENDED_HEADERS";
             case OPT_RELOC_CHANNEL -> "RELOC_CHANNEL";
+            case OPT_RELOC_HEAT -> "RELOC_HEAT";
             default -> "option " + Integer.toUnsignedString(option);
         };
     }

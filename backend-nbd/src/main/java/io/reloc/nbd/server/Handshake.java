@@ -1,8 +1,10 @@
 package io.reloc.nbd.server;
 
+import io.reloc.api.AccessHeat;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Export;
 import io.reloc.api.ExportCatalog;
+import io.reloc.core.heat.HeatRecordingDevice;
 import io.reloc.nbd.channel.AdaptiveChoice;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
@@ -17,6 +19,7 @@ import io.reloc.nbd.protocol.NbdStrings;
 import io.reloc.nbd.protocol.OptionHeader;
 import io.reloc.nbd.protocol.OptionReplyHeader;
 import io.reloc.nbd.protocol.RelocChannel;
+import io.reloc.nbd.protocol.RelocHeat;
 import io.reloc.nbd.protocol.ServerEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,6 +158,7 @@ final class Handshake {
             }
             case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(option, data);
             case OPT_RELOC_CHANNEL -> relocChannel(data);
+            case OPT_RELOC_HEAT -> heat(data);
             case OPT_EXTENDED_HEADERS -> {
                 error(option, REP_ERR_UNSUP, "extended headers are not supported by this server");
                 yield Outcome.CONTINUE;
@@ -198,6 +202,28 @@ final class Handshake {
                 channelCodecs.adaptive() ? new AdaptiveChoice() : null);
         log.debug("{}: relocation channel with codec {}", peer, name);
         reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));
+        return Outcome.CONTINUE;
+    }
+
+    /** Sends an export's hot regions when its device records them; see {@link RelocHeat}. */
+    private Outcome heat(ByteBuffer data) throws IOException {
+        RelocHeat.Request request;
+        try {
+            request = RelocHeat.decodeRequest(data);
+        } catch (NbdProtocolException e) {
+            error(OPT_RELOC_HEAT, REP_ERR_INVALID, "malformed RELOC_HEAT: " + e.getMessage());
+            return Outcome.CONTINUE;
+        }
+        Optional<Export> export = resolve(request.exportName());
+        if (export.isEmpty()) {
+            error(OPT_RELOC_HEAT, REP_ERR_UNKNOWN, "no export '" + request.exportName() + "'; exports: " + names());
+        } else if (export.get().device() instanceof AccessHeat heat) {
+            var regions = heat.hottest(request.limit());
+            log.debug("{}: sent {} hot regions of '{}'", peer, regions.size(), export.get().name());
+            reply(OPT_RELOC_HEAT, REP_ACK, RelocHeat.encodeRegions(regions.subList(0, Math.min(regions.size(), request.limit()))));
+        } else {
+            error(OPT_RELOC_HEAT, REP_ERR_UNSUP, "export '" + export.get().name() + "' records no access heat");
+        }
         return Outcome.CONTINUE;
     }
 
@@ -308,9 +334,12 @@ final class Handshake {
         return Outcome.CONTINUE;
     }
 
-    private Session session(Export export) {
+    private Session session(Export chosen) {
+        // A Reloc peer copying the disk away is no use of it: its reads must not heat the map.
+        Export export = relocChannel != null && chosen.device() instanceof HeatRecordingDevice recording
+                ? new Export(chosen.name(), chosen.description(), recording.unrecorded()) : chosen;
         // Contexts chosen for another export do not carry over to this one.
-        int contextId = structuredReplies && export.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
+        int contextId = structuredReplies && chosen.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
         return new Session(export, structuredReplies, contextId,
                 TransmissionFlags.of(export.device(), structuredReplies), relocChannel);
     }

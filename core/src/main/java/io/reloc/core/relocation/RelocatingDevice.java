@@ -66,6 +66,7 @@ public final class RelocatingDevice implements BlockDevice {
     private volatile BlockDevice source;
     private volatile BlockDevice backgroundSource;
     private volatile MapHeader header;
+    private volatile AccessListener accessListener = (first, count, write, client) -> { };
     private long persistedPresent = -1;
 
     private RelocatingDevice(BlockDevice cache, BlockDevice source, MapFile mapFile, MapHeader header, PresenceMap map) {
@@ -211,6 +212,27 @@ public final class RelocatingDevice implements BlockDevice {
     }
 
     /**
+     * Tells {@code listener} of every client read and write from now on (a copy strategy that
+     * reacts to clients). Replaces the previous listener.
+     */
+    public void onAccess(AccessListener listener) {
+        accessListener = requireNonNull(listener, "listener is null");
+    }
+
+    /** Reports an access of {@code [offset, offset + length)} unless the relocation is over. */
+    private void report(long offset, long length, boolean write) {
+        if (length > 0 && state() != RelocationState.COMPLETE) {
+            long first = geometry.blockOf(offset);
+            try {
+                accessListener.onAccess(first, geometry.blockOf(offset + length - 1) - first + 1, write, 0);
+            } catch (RuntimeException e) {
+                // A strategy's mistake must not fail the client's request: the copy order is advice.
+                log.debug("access listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    /**
      * Fetches {@code block} for the background copier unless it is present. Demand fetches of the
      * same block share the transfer.
      */
@@ -320,6 +342,8 @@ public final class RelocatingDevice implements BlockDevice {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         Ranges.check(offset, dst.remaining(), size());
+        // Before the fetch, so that a strategy can start reading ahead while this read waits.
+        report(offset, dst.remaining(), false);
         switch (state()) {
             case STANDBY -> source().read(offset, dst);
             case ACTIVE -> {
@@ -466,6 +490,7 @@ public final class RelocatingDevice implements BlockDevice {
             change.run();
             return;
         }
+        report(offset, length, true);
         long first = geometry.blockOf(offset);
         long last = geometry.blockOf(offset + length - 1);
         for (long edge : first == last ? new long[] {first} : new long[] {first, last}) {

@@ -12,6 +12,7 @@ import io.reloc.core.heat.HeatMap;
 import io.reloc.core.heat.HeatRecordingDevice;
 import io.reloc.core.plugin.PluginException;
 import io.reloc.core.plugin.Plugins;
+import io.reloc.core.tracking.TrackedDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +94,8 @@ public final class ExportServer {
         try {
             for (ExportSpec spec : specs) {
                 ImageFiles.check(spec);
-                BlockDevice device = open(plugins, spec);
+                // Writes are recorded for proxies that pre-copy the export (hybrid pre-copy).
+                BlockDevice device = new TrackedDevice(open(plugins, spec));
                 if (recordHeat) {
                     device = HeatRecordingDevice.open(device, HeatFile.beside(spec.path()), HeatMap.Config.DEFAULT,
                             InstantSource.system(), HeatRecordingDevice.DEFAULT_SAVE_EVERY);

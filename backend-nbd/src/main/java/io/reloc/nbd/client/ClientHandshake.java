@@ -13,6 +13,7 @@ import io.reloc.nbd.protocol.OptionHeader;
 import io.reloc.nbd.protocol.OptionReplyHeader;
 import io.reloc.nbd.protocol.RelocChannel;
 import io.reloc.nbd.protocol.RelocHeat;
+import io.reloc.nbd.protocol.RelocTracking;
 import io.reloc.nbd.protocol.ServerEntry;
 
 import java.io.EOFException;
@@ -38,12 +39,14 @@ final class ClientHandshake {
     private final NbdTransport transport;
     private final String exportName;
     private final List<String> channelOffer;
+    private final boolean tracking;
     private boolean noZeroes;
 
-    private ClientHandshake(NbdTransport transport, String exportName, List<String> channelOffer) {
+    private ClientHandshake(NbdTransport transport, String exportName, List<String> channelOffer, boolean tracking) {
         this.transport = transport;
         this.exportName = exportName;
         this.channelOffer = List.copyOf(channelOffer);
+        this.tracking = tracking;
     }
 
     /** Negotiates {@code exportName} and leaves the transport in the transmission phase. */
@@ -57,7 +60,16 @@ final class ClientHandshake {
      */
     static Negotiated negotiate(NbdTransport transport, String exportName, List<String> channelOffer)
             throws IOException {
-        return new ClientHandshake(transport, exportName, channelOffer).run();
+        return negotiate(transport, exportName, channelOffer, false);
+    }
+
+    /**
+     * Like {@link #negotiate(NbdTransport, String, List)}, and asks for write tracking (hybrid
+     * pre-copy) when {@code tracking}; {@link Negotiated#tracking()} says whether it was granted.
+     */
+    static Negotiated negotiate(NbdTransport transport, String exportName, List<String> channelOffer, boolean tracking)
+            throws IOException {
+        return new ClientHandshake(transport, exportName, channelOffer, tracking).run();
     }
 
     /**
@@ -68,7 +80,7 @@ final class ClientHandshake {
      *     not know the request (any server but Reloc)
      */
     static List<HotRegion> hotRegions(NbdTransport transport, String exportName, int limit) throws IOException {
-        ClientHandshake handshake = new ClientHandshake(transport, exportName, List.of());
+        ClientHandshake handshake = new ClientHandshake(transport, exportName, List.of(), false);
         if (!handshake.greet()) {
             return List.of(); // a plain newstyle server may drop the connection on an unknown option
         }
@@ -116,9 +128,24 @@ final class ClientHandshake {
         boolean structured = structuredReplies();
         long context = structured ? allocationContext() : -1;
         String codec = structured && !channelOffer.isEmpty() ? channel() : "";
+        boolean tracked = structured && tracking && tracking();
         Negotiated n = go(structured, context);
         return new Negotiated(n.exportName(), n.size(), n.transmissionFlags(), n.structuredReplies(),
-                n.allocationContext(), n.blockSizes(), codec);
+                n.allocationContext(), n.blockSizes(), codec, tracked);
+    }
+
+    /** Asks for write tracking of the export; false when the server cannot (foreign, or not tracked). */
+    private boolean tracking() throws IOException {
+        sendOption(OPT_RELOC_TRACKING, RelocTracking.encodeOption(exportName));
+        Reply reply = readReply(OPT_RELOC_TRACKING);
+        if (reply.header().type() == REP_ACK) {
+            return true;
+        }
+        failOnTls(reply);
+        if (reply.header().isError()) {
+            return false;
+        }
+        throw unexpected(reply);
     }
 
     /** Offers the relocation channel; the codec the server picked, or empty (plain NBD). */

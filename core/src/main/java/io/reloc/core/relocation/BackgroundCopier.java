@@ -27,6 +27,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private static final long CHECKPOINT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Small enough that a demand fetch waits behind little background data on a slow link. */
     private static final int RUN_BYTES = 256 << 10;
+    /** Least time between two pre-copy rounds: each asks the source once. */
+    private static final long PRECOPY_ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RelocatingDevice device;
     private final io.reloc.api.CopyOrder order;
@@ -54,11 +56,11 @@ public final class BackgroundCopier implements AutoCloseable {
         this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
     }
 
-    /** Starts copying once the relocation is active. */
+    /** Starts copying once the relocation is active, or at once when it pre-copies. */
     public synchronized void start() {
         if (thread == null) {
             thread = Thread.ofPlatform().name("reloc-background-copy").daemon().unstarted(this::run);
-            device.onActivation(thread::start);
+            device.whenCopying(thread::start);
         }
     }
 
@@ -109,6 +111,11 @@ public final class BackgroundCopier implements AutoCloseable {
                     if (device.complete()) {
                         return;
                     }
+                    if (device.state() == RelocationState.PRECOPY) {
+                        precopyRound();
+                        cursor = 0;
+                        continue;
+                    }
                     if (lastFailure != null) {
                         log.warn("background copy pass incomplete ({}); retrying in {} ms", lastFailure.getMessage(), backoffMillis);
                         Thread.sleep(backoffMillis);
@@ -147,6 +154,22 @@ public final class BackgroundCopier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.error("background copy stopped: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Between passes of hybrid pre-copy: waits a little (less if activated meanwhile), then has
+     * the relocation forget the blocks the source rewrote, which the next pass copies again.
+     */
+    private void precopyRound() throws InterruptedException {
+        long deadline = System.nanoTime() + PRECOPY_ROUND_NANOS;
+        while (!stopped && device.state() == RelocationState.PRECOPY && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        try {
+            device.refreshPrecopy();
+        } catch (IOException e) {
+            log.warn("pre-copy round failed: {}; trying again", e.getMessage());
         }
     }
 

@@ -94,7 +94,7 @@ public final class Proxy implements Closeable {
             BlockDevice cache = openCache(plugins, cachePath, OptionalLong.of(source.size()));
             String cacheId = mapExists ? CacheId.read(cachePath).orElse("") : CacheId.assign(cachePath);
             RelocatingDevice device = closeOnFailure(cache, () -> RelocatingDevice.open(cache, source, mapFile,
-                    config.blockSize(), identity(config.source()), cacheId, config.activate()));
+                    config.blockSize(), identity(config.source()), cacheId, config.startMode()));
             // Background copy gets a connection of its own, so that a client's demand fetch never
             // waits behind background transfers queued on the same connection.
             ReconnectingSource lane = null;

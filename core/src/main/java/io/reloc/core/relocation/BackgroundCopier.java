@@ -12,8 +12,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * Copies the blocks no client asked for yet, then detaches the relocation from its source.
  *
- * <p>It walks the disk in block order. Ranges the source reports as holes or zeroes (NBD
- * {@code base:allocation}) are made present locally without crossing the link; data is fetched in
+ * <p>It walks the disk in the order of its {@link io.reloc.api.CopyOrder}, first copying whatever
+ * ranges the order calls {@link io.reloc.api.CopyOrder#urgent() urgent} (read-ahead, hot
+ * regions). Ranges the source reports as holes or zeroes (NBD {@code base:allocation}) are made
+ * present locally without crossing the link; data is fetched in
  * runs of adjacent absent blocks, several runs in flight at once so the link's bandwidth-delay
  * product is filled ({@link AdaptiveWindow} finds how many). Runs are kept to a quarter megabyte
  * so that a client's demand fetch, which never waits for the copier, does not queue behind much
@@ -25,6 +27,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private static final long CHECKPOINT_NANOS = TimeUnit.SECONDS.toNanos(2);
     /** Small enough that a demand fetch waits behind little background data on a slow link. */
     private static final int RUN_BYTES = 256 << 10;
+    /** Least time between two pre-copy rounds: each asks the source once. */
+    private static final long PRECOPY_ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RelocatingDevice device;
     private final io.reloc.api.CopyOrder order;
@@ -34,6 +38,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final SourceExtents extents;
     private boolean paused;
+    /** What is left of the order's last urgent range; copier thread only. */
+    private io.reloc.api.BlockRange urgent;
     private volatile boolean stopped;
     private volatile IOException lastFailure;
     private Thread thread;
@@ -50,11 +56,11 @@ public final class BackgroundCopier implements AutoCloseable {
         this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
     }
 
-    /** Starts copying once the relocation is active. */
+    /** Starts copying once the relocation is active, or at once when it pre-copies. */
     public synchronized void start() {
         if (thread == null) {
             thread = Thread.ofPlatform().name("reloc-background-copy").daemon().unstarted(this::run);
-            device.onActivation(thread::start);
+            device.whenCopying(thread::start);
         }
     }
 
@@ -98,11 +104,17 @@ public final class BackgroundCopier implements AutoCloseable {
         try {
             while (!stopped) {
                 waitWhilePaused();
-                long block = device.nextAbsent(order.next(cursor));
+                Work work = nextUrgent(runBlocks, geometry);
+                long block = work != null ? work.first() : device.nextAbsent(order.next(cursor));
                 if (block < 0) {
                     awaitIdle();
                     if (device.complete()) {
                         return;
+                    }
+                    if (device.state() == RelocationState.PRECOPY) {
+                        precopyRound();
+                        cursor = 0;
+                        continue;
                     }
                     if (lastFailure != null) {
                         log.warn("background copy pass incomplete ({}); retrying in {} ms", lastFailure.getMessage(), backoffMillis);
@@ -119,15 +131,18 @@ public final class BackgroundCopier implements AutoCloseable {
                     cursor = 0;
                     continue;
                 }
-                Work work = plan(block, runBlocks, geometry);
-                cursor = work.first() + work.blocks();
-                if (work.zero()) {
-                    installZeroes(work); // no transfer: local only
+                if (work == null) {
+                    work = plan(block, runBlocks, geometry);
+                    cursor = work.first() + work.blocks();
+                }
+                Work planned = work;
+                if (planned.zero()) {
+                    installZeroes(planned); // no transfer: local only
                 } else {
-                    limiter.acquire((long) work.blocks() * geometry.blockSize());
+                    limiter.acquire((long) planned.blocks() * geometry.blockSize());
                     window.acquire();
                     running.incrementAndGet();
-                    Thread.ofVirtual().start(() -> fetch(work));
+                    Thread.ofVirtual().start(() -> fetch(planned));
                 }
                 if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
                     device.flush();
@@ -139,6 +154,22 @@ public final class BackgroundCopier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.error("background copy stopped: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Between passes of hybrid pre-copy: waits a little (less if activated meanwhile), then has
+     * the relocation forget the blocks the source rewrote, which the next pass copies again.
+     */
+    private void precopyRound() throws InterruptedException {
+        long deadline = System.nanoTime() + PRECOPY_ROUND_NANOS;
+        while (!stopped && device.state() == RelocationState.PRECOPY && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        try {
+            device.refreshPrecopy();
+        } catch (IOException e) {
+            log.warn("pre-copy round failed: {}; trying again", e.getMessage());
         }
     }
 
@@ -165,6 +196,33 @@ public final class BackgroundCopier implements AutoCloseable {
                 running.notifyAll();
             }
         }
+    }
+
+    /**
+     * The next run of the order's urgent ranges (read-ahead, hot regions), or null when none is
+     * left; present blocks are skipped. Looks at a bounded number of ranges per call, so ranges
+     * that turn out present already cannot keep the copier from its plain order.
+     */
+    private Work nextUrgent(int runBlocks, BlockGeometry geometry) {
+        for (int looked = 0; looked < 64; looked++) {
+            if (urgent == null) {
+                urgent = order.urgent().orElse(null);
+                if (urgent == null) {
+                    return null;
+                }
+            }
+            long end = Math.min(urgent.end(), geometry.blockCount());
+            long block = urgent.first() < end ? device.nextAbsent(urgent.first()) : -1;
+            if (block < 0 || block >= end) {
+                urgent = null;
+                continue;
+            }
+            Work work = plan(block, (int) Math.min(runBlocks, end - block), geometry);
+            long rest = work.first() + work.blocks();
+            urgent = rest < end ? new io.reloc.api.BlockRange(rest, end - rest) : null;
+            return work;
+        }
+        return null;
     }
 
     /** The next piece of work from {@code block}: a zero run to install or a data run to fetch. */

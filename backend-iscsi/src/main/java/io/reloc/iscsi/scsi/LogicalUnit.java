@@ -112,15 +112,36 @@ public final class LogicalUnit {
      * @return status, sense and data-in; never null
      */
     public ScsiResult execute(byte[] cdb, byte[] dataOut) {
+        return execute(cdb, ByteBuffer.wrap(dataOut));
+    }
+
+    /**
+     * Runs one command whose data-out is in a buffer (position to limit, not consumed): a direct
+     * buffer goes to the device's write as it is, without a copy.
+     *
+     * @see #execute(byte[], byte[])
+     */
+    public ScsiResult execute(byte[] cdb, ByteBuffer dataOut) {
         try {
-            return run(cdb, dataOut);
+            return run(cdb, dataOut.duplicate());
         } catch (ScsiException e) {
             return ScsiResult.check(e.sense());
         }
     }
 
-    private ScsiResult run(byte[] cdb, byte[] out) throws ScsiException {
+    private ScsiResult run(byte[] cdb, ByteBuffer data) throws ScsiException {
         int op = u8(cdb, 0);
+        if (isWrite(op)) {
+            return switch (op) {
+                case Opcodes.WRITE_6 -> write(cdb, u24(cdb, 1) & 0x1fffff, blocks6(cdb), data, false);
+                case Opcodes.WRITE_10, Opcodes.WRITE_AND_VERIFY_10 -> write(cdb, u32(cdb, 2), u16(cdb, 7), data, true);
+                case Opcodes.WRITE_12, Opcodes.WRITE_AND_VERIFY_12 -> write(cdb, u32(cdb, 2), u32(cdb, 6), data, true);
+                default -> write(cdb, u64(cdb, 2), u32(cdb, 10), data, true);
+            };
+        }
+        // Other commands carry short parameter lists at most: an array is simpler to parse.
+        byte[] out = new byte[data.remaining()];
+        data.get(out);
         return switch (op) {
             case Opcodes.TEST_UNIT_READY -> ScsiResult.good();
             case Opcodes.REQUEST_SENSE -> requestSense(cdb);
@@ -146,10 +167,6 @@ public final class LogicalUnit {
             case Opcodes.READ_10 -> read(cdb, u32(cdb, 2), u16(cdb, 7), true);
             case Opcodes.READ_12 -> read(cdb, u32(cdb, 2), u32(cdb, 6), true);
             case Opcodes.READ_16 -> read(cdb, u64(cdb, 2), u32(cdb, 10), true);
-            case Opcodes.WRITE_6 -> write(cdb, u24(cdb, 1) & 0x1fffff, blocks6(cdb), out, false);
-            case Opcodes.WRITE_10, Opcodes.WRITE_AND_VERIFY_10 -> write(cdb, u32(cdb, 2), u16(cdb, 7), out, true);
-            case Opcodes.WRITE_12, Opcodes.WRITE_AND_VERIFY_12 -> write(cdb, u32(cdb, 2), u32(cdb, 6), out, true);
-            case Opcodes.WRITE_16, Opcodes.WRITE_AND_VERIFY_16 -> write(cdb, u64(cdb, 2), u32(cdb, 10), out, true);
             case Opcodes.VERIFY_10 -> verify(cdb, u32(cdb, 2), u16(cdb, 7), out);
             case Opcodes.VERIFY_12 -> verify(cdb, u32(cdb, 2), u32(cdb, 6), out);
             case Opcodes.VERIFY_16 -> verify(cdb, u64(cdb, 2), u32(cdb, 10), out);
@@ -162,6 +179,14 @@ public final class LogicalUnit {
             case Opcodes.UNMAP -> unmap(cdb, out);
             case Opcodes.COMPARE_AND_WRITE -> compareAndWrite(cdb, out);
             default -> throw new ScsiException(Sense.INVALID_OPCODE);
+        };
+    }
+
+    private static boolean isWrite(int op) {
+        return switch (op) {
+            case Opcodes.WRITE_6, Opcodes.WRITE_10, Opcodes.WRITE_AND_VERIFY_10, Opcodes.WRITE_12,
+                    Opcodes.WRITE_AND_VERIFY_12, Opcodes.WRITE_16, Opcodes.WRITE_AND_VERIFY_16 -> true;
+            default -> false;
         };
     }
 
@@ -297,7 +322,7 @@ public final class LogicalUnit {
         }
     }
 
-    private ScsiResult write(byte[] cdb, long lba, long count, byte[] out, boolean protectField)
+    private ScsiResult write(byte[] cdb, long lba, long count, ByteBuffer out, boolean protectField)
             throws ScsiException {
         checkNoProtection(cdb, protectField);
         checkRange(lba, count);
@@ -306,8 +331,8 @@ public final class LogicalUnit {
         }
         checkWritable();
         boolean fua = (u8(cdb, 1) & 0x08) != 0;
-        int length = (int) Math.min(out.length, count * blockSize);
-        writeShared(lba * blockSize, ByteBuffer.wrap(out, 0, length), fua);
+        int length = (int) Math.min(out.remaining(), count * blockSize);
+        writeShared(lba * blockSize, out.limit(out.position() + length), fua);
         return ScsiResult.good();
     }
 

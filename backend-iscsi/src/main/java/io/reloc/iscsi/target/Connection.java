@@ -5,6 +5,7 @@ import io.reloc.iscsi.pdu.Opcode;
 import io.reloc.iscsi.pdu.Pdu;
 import io.reloc.iscsi.pdu.PduCodec;
 import io.reloc.iscsi.pdu.PduException;
+import io.reloc.iscsi.pdu.PduReader;
 import io.reloc.iscsi.pdu.SessionParameters;
 import io.reloc.iscsi.pdu.TextParameters;
 import io.reloc.iscsi.pdu.TextParameters.Pair;
@@ -14,7 +15,6 @@ import io.reloc.iscsi.scsi.Sense;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -46,7 +46,9 @@ import static java.util.Objects.requireNonNull;
  * complete runs on a virtual thread of its own, at most {@code commandWindow} at once, and its
  * response is sent whole under {@link #sendLock}, which also orders StatSN. R2Ts are issued to
  * queued write tasks only while their data stays under {@link #SOLICITED_BYTES}, so buffered data
- * stays bounded.
+ * stays bounded. Write data goes from the socket straight into the write task's buffer (pooled
+ * direct buffers, see {@link PduReader}), and from there to the device: no heap copy, no garbage
+ * per write, which kept the collector busy under sustained writes.
  *
  * <p>On a protocol error the connection is closed (session recovery at ErrorRecoveryLevel 0);
  * other connections are not affected.
@@ -62,7 +64,10 @@ final class Connection {
     /** ABORTED COMMAND, DATA OFFSET ERROR: a Data-Out at the wrong offset or too long. */
     private static final Sense DATA_OFFSET_ERROR = new Sense(0xb, 0x4b, 0x05, -1);
     private static final int LOGIN_TIMEOUT_MS = 30_000;
+    /** Bytes read ahead in the full feature phase: many small PDUs, or a large one's header. */
+    private static final int READ_BUFFER = 64 << 10;
 
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
     private static final int REJECT_DATA_DIGEST = 0x02;
     private static final int REJECT_SNACK = 0x03;
     private static final int REJECT_PROTOCOL_ERROR = 0x04;
@@ -73,6 +78,8 @@ final class Connection {
     private final IscsiTarget target;
     private final String peer;
     private final PduCodec codec;
+    /** Reads the full feature phase; set when login completes. */
+    private PduReader reader;
     private final Map<Integer, WriteTask> pending = new HashMap<>();
     private final Deque<WriteTask> awaitingR2T = new ArrayDeque<>();
     /** Tags of write tasks ended early, whose remaining Data-Out PDUs are dropped. */
@@ -120,14 +127,18 @@ final class Connection {
     private void serveOpen() {
         try {
             channel.socket().setTcpNoDelay(true);
-            // The socket adaptor's stream honours SO_TIMEOUT, which bounds the login.
-            InputStream in = new BufferedInputStream(channel.socket().getInputStream(), 1 << 16);
+            // The socket adaptor's stream honours SO_TIMEOUT, which bounds the login. It is not
+            // buffered, so no byte after the last login PDU is consumed: the full feature phase
+            // reads the channel itself from there.
+            InputStream in = channel.socket().getInputStream();
             outputReady = true;
             if (!login(in)) {
                 return;
             }
             channel.socket().setSoTimeout(0);
-            fullFeature(in);
+            reader = new PduReader(channel, READ_BUFFER, params.targetMaxRecvDataSegmentLength());
+            reader.digests(params.headerDigest(), params.dataDigest());
+            fullFeature();
         } catch (SocketTimeoutException e) {
             log.info("{}: login timed out, closing", peer);
         } catch (EOFException e) {
@@ -185,9 +196,9 @@ final class Connection {
         }
     }
 
-    private void fullFeature(InputStream in) throws IOException {
+    private void fullFeature() throws IOException {
         while (!closing && !target.isClosed()) {
-            Pdu pdu = codec.read(in);
+            Pdu pdu = reader.readHeader();
             if (pdu == null) {
                 return;
             }
@@ -195,13 +206,26 @@ final class Connection {
         }
     }
 
+    /**
+     * Handles a PDU whose header was read. SCSI commands and Data-Out read their data segment
+     * themselves (into the write task's buffer, or skipping it); other PDUs get theirs first.
+     */
     private void dispatch(Pdu pdu) throws IOException {
         switch (pdu.opcode()) {
-            case Opcode.NOP_OUT -> nopOut(pdu);
             case Opcode.SCSI_COMMAND -> scsiCommand(pdu);
+            case Opcode.DATA_OUT -> dataOut(pdu);
+            default -> {
+                reader.readData();
+                dispatchWithData(pdu);
+            }
+        }
+    }
+
+    private void dispatchWithData(Pdu pdu) throws IOException {
+        switch (pdu.opcode()) {
+            case Opcode.NOP_OUT -> nopOut(pdu);
             case Opcode.TASK_MANAGEMENT -> taskManagement(pdu);
             case Opcode.TEXT -> text(pdu);
-            case Opcode.DATA_OUT -> dataOut(pdu);
             case Opcode.LOGOUT -> logout(pdu);
             case Opcode.SNACK -> reject(pdu, REJECT_SNACK);
             case Opcode.LOGIN -> protocolError(pdu, "a Login request in full feature phase");
@@ -255,42 +279,51 @@ final class Connection {
             return;
         }
         if (!acceptCmdSn(pdu)) {
+            reader.skipData();
             return;
         }
         discarded.remove(pdu.itt());
         boolean write = (pdu.flags() & 0x20) != 0;
         int expected = pdu.intAt(20);
         byte[] cdb = pdu.bytes(32, 16);
-        byte[] immediate = pdu.data();
-        if (immediate.length > 0 && (!write || !params.immediateData() || immediate.length > expected
-                || immediate.length > params.firstBurstLength())) {
+        int immediate = pdu.dataSegmentLength();
+        if (immediate > 0 && (!write || !params.immediateData() || immediate > expected
+                || immediate > params.firstBurstLength())) {
             protocolError(pdu, "immediate data the command may not carry");
             return;
         }
         if (pdu.lun() != 0 && (cdb[0] & 0xff) != 0xa0 && (cdb[0] & 0xff) != 0x12) {
+            reader.skipData();
             respond(pdu.itt(), pdu.lun(), cdb, expected, write,
                     ScsiResult.check(new Sense(0x5, 0x25, 0x00, -1)));
             return;
         }
         if (expected < 0 || expected > MAX_EXPECTED_LENGTH) {
+            reader.skipData();
             respond(pdu.itt(), pdu.lun(), cdb, 0, write, ScsiResult.check(Sense.INVALID_FIELD_IN_CDB));
             return;
         }
         if (!write || expected == 0) {
-            execute(pdu.itt(), pdu.lun(), cdb, expected, false, new byte[0]);
+            reader.skipData(); // nothing: immediate data needs the W bit and an expected length
+            execute(pdu.itt(), pdu.lun(), cdb, expected, false, null);
             return;
         }
         if (pending.containsKey(pdu.itt())) {
             protocolError(pdu, "a second command with a task tag in use");
             return;
         }
-        WriteTask task = new WriteTask(pdu.itt(), pdu.lun(), cdb, expected, params.firstBurstLength());
-        task.append(immediate);
-        task.unsolicitedOpen = !pdu.isFinal();
-        if (task.unsolicitedOpen && params.initialR2T()) {
+        if (!pdu.isFinal() && params.initialR2T()) {
             protocolError(pdu, "unsolicited data announced although InitialR2T=Yes");
             return;
         }
+        // A task that will be solicited at once gets its whole buffer now, saving a copy later.
+        boolean solicitedNow = awaitingR2T.isEmpty()
+                && (soliciting.isEmpty() || solicitedBytes + expected <= SOLICITED_BYTES);
+        WriteTask task = new WriteTask(pdu.itt(), pdu.lun(), cdb, expected,
+                solicitedNow ? expected : params.firstBurstLength(), buffers);
+        reader.readData(task.reserve(immediate));
+        task.received(immediate);
+        task.unsolicitedOpen = !pdu.isFinal();
         pending.put(task.itt, task);
         advance(task);
     }
@@ -303,7 +336,7 @@ final class Connection {
         if (task.complete()) {
             pending.remove(task.itt);
             stopSoliciting(task);
-            execute(task.itt, task.lun, task.cdb, task.expectedLength, true, task.data());
+            execute(task.itt, task.lun, task.cdb, task.expectedLength, true, task);
             solicitNext();
             return;
         }
@@ -353,32 +386,37 @@ final class Connection {
         int ttt = pdu.intAt(20);
         if (task == null) {
             if (ttt == Pdu.RESERVED_TAG || discarded.contains(pdu.itt())) {
-                return; // unsolicited data of a command that was refused or aborted
+                reader.skipData(); // unsolicited data of a command that was refused or aborted
+                return;
             }
+            reader.readData();
             reject(pdu, REJECT_INVALID_FIELD);
             return;
         }
         int dataSn = pdu.intAt(36);
         int offset = pdu.intAt(40);
-        byte[] data = pdu.data();
+        int length = pdu.dataSegmentLength();
         if (ttt == Pdu.RESERVED_TAG) {
             if (!task.unsolicitedOpen) {
                 protocolError(pdu, "unsolicited Data-Out after the final one");
                 return;
             }
             if (dataSn != task.unsolicitedDataSn) {
+                reader.skipData();
                 abandon(task, DATA_PHASE_ERROR, "unsolicited Data-Out with DataSN " + dataSn + ", expected "
                         + task.unsolicitedDataSn);
                 return;
             }
             if (offset != task.received
-                    || task.received + data.length > Math.min(task.expectedLength, params.firstBurstLength())) {
+                    || task.received + length > Math.min(task.expectedLength, params.firstBurstLength())) {
+                reader.skipData();
                 abandon(task, DATA_OFFSET_ERROR, "unsolicited Data-Out at offset " + offset + " with "
-                        + data.length + " bytes, expected offset " + task.received);
+                        + length + " bytes, expected offset " + task.received);
                 return;
             }
             task.unsolicitedDataSn++;
-            task.append(data);
+            reader.readData(task.reserve(length));
+            task.received(length);
             if (pdu.isFinal()) {
                 task.unsolicitedOpen = false;
             }
@@ -386,20 +424,24 @@ final class Connection {
             return;
         }
         if (ttt != task.ttt) {
+            reader.readData();
             reject(pdu, REJECT_INVALID_FIELD);
             return;
         }
         if (dataSn != task.burstDataSn) {
+            reader.skipData();
             abandon(task, DATA_PHASE_ERROR, "Data-Out with DataSN " + dataSn + ", expected " + task.burstDataSn);
             return;
         }
-        if (offset != task.received || task.received + data.length > task.burstEnd) {
-            abandon(task, DATA_OFFSET_ERROR, "Data-Out at offset " + offset + " with " + data.length
+        if (offset != task.received || task.received + length > task.burstEnd) {
+            reader.skipData();
+            abandon(task, DATA_OFFSET_ERROR, "Data-Out at offset " + offset + " with " + length
                     + " bytes, expected offset " + task.received);
             return;
         }
         task.burstDataSn++;
-        task.append(data);
+        reader.readData(task.reserve(length));
+        task.received(length);
         if (pdu.isFinal() || task.received == task.burstEnd) {
             if (task.received != task.burstEnd) {
                 abandon(task, DATA_OFFSET_ERROR, "a Data-Out burst ended before the length its R2T asked for");
@@ -419,13 +461,17 @@ final class Connection {
         pending.remove(task.itt);
         awaitingR2T.remove(task);
         discarded.add(task.itt);
+        task.release();
         respond(task.itt, task.lun, task.cdb, task.expectedLength, true, ScsiResult.check(sense));
         stopSoliciting(task);
         solicitNext();
     }
 
-    /** Runs a command on a virtual thread of its own; blocks while the window is full. */
-    private void execute(int itt, long lun, byte[] cdb, int expected, boolean write, byte[] dataOut)
+    /**
+     * Runs a command on a virtual thread of its own; blocks while the window is full. The write
+     * task's buffer (if any) goes back to the pool when the command is done.
+     */
+    private void execute(int itt, long lun, byte[] cdb, int expected, boolean write, WriteTask task)
             throws IOException {
         try {
             inFlight.acquire();
@@ -437,7 +483,7 @@ final class Connection {
         Thread.ofVirtual().name("iscsi-task-" + Integer.toHexString(itt)).start(() -> {
             ScsiResult result = null;
             try {
-                result = unit.execute(cdb, dataOut);
+                result = unit.execute(cdb, task == null ? NO_DATA : task.data());
                 respond(itt, lun, cdb, expected, write, result);
             } catch (IOException e) {
                 log.debug("{}: cannot send a response, closing: {}", peer, e.toString());
@@ -448,6 +494,9 @@ final class Connection {
             } finally {
                 if (result != null) {
                     buffers.release(result.data());
+                }
+                if (task != null) {
+                    task.release();
                 }
                 running.remove(itt);
                 inFlight.release();
@@ -552,6 +601,7 @@ final class Connection {
                 }
                 awaitingR2T.remove(task);
                 discarded.add(task.itt); // its Data-Out may still be on the way
+                task.release();
                 stopSoliciting(task);
                 solicitNext();
                 yield 0;
@@ -561,6 +611,7 @@ final class Connection {
                     yield 2;
                 }
                 discarded.addAll(pending.keySet());
+                pending.values().forEach(WriteTask::release);
                 pending.clear();
                 awaitingR2T.clear();
                 soliciting.clear();

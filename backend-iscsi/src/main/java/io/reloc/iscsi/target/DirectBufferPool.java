@@ -7,12 +7,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Direct buffers in power-of-two sizes from 64 KiB to 32 MiB, kept for reuse up to a total, so
- * reads go from the device to the socket without copies or per-command allocation. Smaller
- * requests get heap buffers (their copies are cheap). Thread safe.
+ * Direct buffers in power-of-two sizes from 4 KiB to 32 MiB, kept for reuse up to a total, so
+ * data goes between the device and the socket without copies or per-command allocation. 4 KiB
+ * requests are the common random I/O size: with a heap buffer each one cost a temporary native
+ * buffer in the socket write or the file write. Requests under 2 KiB get heap buffers (their
+ * copies are cheap). Thread safe.
  */
 final class DirectBufferPool implements DataBuffers {
-    private static final int MIN_SHIFT = 16;
+    private static final int MIN_SHIFT = 12;
     private static final int MAX_SHIFT = 25;
 
     private final long maxCachedBytes;

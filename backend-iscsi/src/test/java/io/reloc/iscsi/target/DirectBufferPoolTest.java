@@ -29,9 +29,12 @@ class DirectBufferPoolTest {
     @Test
     void smallAndHugeRequestsGetHeapBuffers() {
         DirectBufferPool pool = new DirectBufferPool(1 << 20);
-        ByteBuffer small = pool.allocate(4096);
+        ByteBuffer small = pool.allocate(2000);
         assertFalse(small.isDirect());
-        assertEquals(4096, small.remaining());
+        assertEquals(2000, small.remaining());
+        ByteBuffer block = pool.allocate(4096);
+        assertTrue(block.isDirect());
+        assertEquals(4096, block.capacity());
         assertFalse(pool.allocate((32 << 20) + 1).isDirect());
         pool.release(small); // ignored
         pool.release(ByteBuffer.allocateDirect(100_000)); // not a size class: ignored

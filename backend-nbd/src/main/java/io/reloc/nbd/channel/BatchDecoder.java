@@ -30,6 +30,28 @@ public final class BatchDecoder {
     }
 
     /**
+     * Checks that a raw batch announces as many bytes as it carries, before they are read.
+     *
+     * @param encodedLength the bytes the batch carries after its header
+     */
+    public void checkRawLength(Batch batch, int encodedLength) throws NbdProtocolException {
+        if (batch.codecId() != RelocChannel.RAW || encodedLength != batch.decodedLength()) {
+            throw new NbdProtocolException("raw RELOC batch at " + batch.offset() + " carries " + encodedLength
+                    + " bytes, not " + batch.decodedLength());
+        }
+    }
+
+    /**
+     * Checks a raw batch read in place ({@code data}, position to limit, not consumed): its
+     * length and CRC-32C. The caller must not hand the bytes out if this throws.
+     */
+    public void checkRaw(Batch batch, ByteBuffer data) throws NbdProtocolException {
+        checkRawLength(batch, data.remaining());
+        check(batch, data);
+        stats.data(false, data.remaining(), data.remaining());
+    }
+
+    /**
      * The decoded bytes of a data batch ({@code batch} not a zero run), flipped.
      *
      * @param encoded exactly the batch's encoded bytes
@@ -58,14 +80,18 @@ public final class BatchDecoder {
             throw new NbdProtocolException("RELOC batch at " + batch.offset() + " decodes to " + decoded.remaining()
                     + " bytes, not " + length);
         }
+        check(batch, decoded);
+        stats.data(batch.codecId() != RelocChannel.RAW, length, encodedLength);
+        return decoded;
+    }
+
+    private static void check(Batch batch, ByteBuffer decoded) throws NbdProtocolException {
         CRC32C crc = new CRC32C();
         crc.update(decoded.duplicate());
         if ((int) crc.getValue() != batch.crc32c()) {
-            throw new NbdProtocolException("RELOC batch of " + length + " bytes at " + batch.offset()
+            throw new NbdProtocolException("RELOC batch of " + decoded.remaining() + " bytes at " + batch.offset()
                     + " fails its checksum (CRC-32C " + Integer.toHexString((int) crc.getValue()) + ", announced "
                     + Integer.toHexString(batch.crc32c()) + ")");
         }
-        stats.data(batch.codecId() != RelocChannel.RAW, length, encodedLength);
-        return decoded;
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 import static java.util.Objects.requireNonNull;
@@ -16,13 +17,16 @@ import static java.util.Objects.requireNonNull;
 /**
  * Turns the bytes of one RELOC_READ into batch chunks: runs of all-zero blocks become zero markers,
  * other runs are cut into batches of at most {@link #MAX_BATCH} bytes and encoded with the
- * negotiated codec, or sent raw when the codec does not shrink them (random data). Thread safe.
+ * negotiated codec, or sent raw when the codec does not shrink them (random data; after a few such
+ * batches in a row the codec is only tried now and then). Thread safe.
  */
 public final class BatchEncoder {
     /** Granularity of zero detection. */
     public static final int BLOCK = 4096;
     /** Largest batch: big enough for good ratios, small enough to pipeline. */
     public static final int MAX_BATCH = 1 << 20;
+    /** Most batches sent raw untried after the codec failed on several in a row. */
+    static final int MAX_UNTRIED = 15;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(BLOCK).asReadOnlyBuffer();
 
     /** Receives each whole chunk, in order; the last carries DONE. */
@@ -34,6 +38,9 @@ public final class BatchEncoder {
     private final TransferCodec codec;
     private final int codecId;
     private final AdaptiveChoice choice;
+    /** Batches in a row the codec did not shrink, and batches left to send raw untried. */
+    private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicInteger untried = new AtomicInteger();
 
     /** @param codecId the codec's id on this connection (1 + its index in the client's offer) */
     public BatchEncoder(TransferCodec codec, int codecId) {
@@ -67,37 +74,86 @@ public final class BatchEncoder {
         ByteBuffer d = data.slice();
         List<int[]> runs = runs(d);
         for (int i = 0; i < runs.size(); i++) {
-            int start = runs.get(i)[0];
-            int length = runs.get(i)[1];
-            int flags = i == runs.size() - 1 ? NbdConstants.REPLY_FLAG_DONE : 0;
-            ByteBuffer chunk;
-            if (runs.get(i)[2] == 1) {
-                chunk = ByteBuffer.allocate(RelocChannel.batchSize(0));
-                RelocChannel.encodeBatch(chunk, flags, cookie, new Batch(offset + start, length, 0, RelocChannel.ZERO),
-                        ByteBuffer.allocate(0));
-            } else {
-                ByteBuffer raw = d.slice(start, length);
-                CRC32C crc = new CRC32C();
-                crc.update(raw.duplicate());
-                ByteBuffer encoded = raw;
-                int id = codecId;
-                if (choice == null || choice.encodeNext()) {
-                    long started = System.nanoTime();
-                    encoded = codec.encode(raw.duplicate());
-                    if (choice != null) {
-                        choice.encoded(length, encoded.remaining(), System.nanoTime() - started);
-                    }
-                }
-                if (encoded.remaining() >= length) {
-                    encoded = raw;
-                    id = RelocChannel.RAW;
-                }
-                chunk = ByteBuffer.allocate(RelocChannel.batchSize(encoded.remaining()));
-                RelocChannel.encodeBatch(chunk, flags, cookie, new Batch(offset + start, length, (int) crc.getValue(), id),
-                        encoded);
-            }
+            int[] run = runs.get(i);
+            ByteBuffer chunk = ByteBuffer.allocate(RelocChannel.batchSize(run[2] == 1 ? 0 : run[1]));
+            encodeRun(d, run, i == runs.size() - 1, offset, cookie, chunk);
             sink.send(chunk.flip());
         }
+    }
+
+    /**
+     * Encodes {@code data} (position to limit, not consumed) read at {@code offset} into
+     * {@code out}, chunk after chunk, the last carrying DONE: one buffer for the whole reply, so
+     * raw bytes are copied once. {@code out} needs {@link #maxEncodedSize} bytes free.
+     */
+    public void encodeInto(ByteBuffer data, long offset, long cookie, ByteBuffer out) {
+        ByteBuffer d = data.slice();
+        List<int[]> runs = runs(d);
+        for (int i = 0; i < runs.size(); i++) {
+            encodeRun(d, runs.get(i), i == runs.size() - 1, offset, cookie, out);
+        }
+    }
+
+    /** The most bytes {@link #encodeInto} writes for {@code length} bytes of data. */
+    public static int maxEncodedSize(int length) {
+        // Every run carries at most its own bytes (raw when the codec does not shrink them) plus
+        // headers, and there are at most as many runs as zero-detection blocks.
+        int runs = Math.max(1, (length + BLOCK - 1) / BLOCK);
+        return length + runs * RelocChannel.batchSize(0);
+    }
+
+    private void encodeRun(ByteBuffer d, int[] run, boolean last, long offset, long cookie, ByteBuffer out) {
+        int start = run[0];
+        int length = run[1];
+        int flags = last ? NbdConstants.REPLY_FLAG_DONE : 0;
+        if (run[2] == 1) {
+            RelocChannel.encodeBatch(out, flags, cookie, new Batch(offset + start, length, 0, RelocChannel.ZERO),
+                    ByteBuffer.allocate(0));
+            return;
+        }
+        ByteBuffer raw = d.slice(start, length);
+        CRC32C crc = new CRC32C();
+        crc.update(raw.duplicate());
+        ByteBuffer encoded = raw;
+        int id = codecId;
+        if (tryCodec()) {
+            long started = System.nanoTime();
+            encoded = codec.encode(raw.duplicate());
+            if (choice != null) {
+                choice.encoded(length, encoded.remaining(), System.nanoTime() - started);
+            }
+            tried(encoded.remaining() < length);
+        }
+        if (encoded.remaining() >= length) {
+            encoded = raw;
+            id = RelocChannel.RAW;
+        }
+        RelocChannel.encodeBatch(out, flags, cookie, new Batch(offset + start, length, (int) crc.getValue(), id), encoded);
+    }
+
+    /**
+     * Whether to run the codec on the next batch. Without an adaptive choice, batches the codec
+     * failed to shrink several times in a row (random, encrypted or compressed data, which comes
+     * in long stretches) are followed by up to {@value #MAX_UNTRIED} sent raw untried: trying
+     * zstd on incompressible data costs the server more CPU than sending it. Racy by design: a
+     * heuristic shared by the connection's requests.
+     */
+    private boolean tryCodec() {
+        if (choice != null) {
+            return choice.encodeNext();
+        }
+        return untried.getAndUpdate(n -> Math.max(0, n - 1)) == 0;
+    }
+
+    private void tried(boolean shrank) {
+        if (shrank) {
+            failures.set(0);
+            untried.set(0);
+            return;
+        }
+        int f = failures.incrementAndGet();
+        // 0, 1, 3, 7, then 15 batches untried after 1, 2, 3, 4, 5+ failures in a row.
+        untried.set(Math.min(MAX_UNTRIED, (1 << Math.min(f - 1, 4)) - 1));
     }
 
     /** {start, length, zero ? 1 : 0} for each run, in order; at least one for non-empty data. */

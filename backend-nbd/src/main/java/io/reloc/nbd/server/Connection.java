@@ -4,6 +4,7 @@ import io.reloc.api.BlockDevice;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.Extent;
 import io.reloc.api.ZeroFlag;
+import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.protocol.ChunkHeader;
 import io.reloc.nbd.protocol.Chunks;
 import io.reloc.nbd.protocol.Errno;
@@ -581,21 +582,24 @@ final class Connection {
             Chunks.encodeNone(none, r.cookie());
             return none.flip();
         }
-        List<ByteBuffer> chunks = new ArrayList<>();
         ByteBuffer data = pool.acquire(length);
         try {
             data.limit(HEADROOM + length).position(HEADROOM);
             device.read(r.offset(), data);
             data.limit(HEADROOM + length).position(HEADROOM);
-            session.channel().encode(data, r.offset(), r.cookie(), chunks::add);
+            // Encoded straight into the reply buffer: raw bytes are copied once, not per chunk.
+            ByteBuffer reply = pool.acquire(BatchEncoder.maxEncodedSize(length));
+            try {
+                reply.clear();
+                session.channel().encodeInto(data, r.offset(), r.cookie(), reply);
+                return reply.flip();
+            } catch (RuntimeException e) {
+                pool.release(reply);
+                throw e;
+            }
         } finally {
             pool.release(data);
         }
-        int total = chunks.stream().mapToInt(ByteBuffer::remaining).sum();
-        ByteBuffer reply = pool.acquire(total);
-        reply.clear();
-        chunks.forEach(reply::put);
-        return reply.flip();
     }
 
     /** Writes the payload; returns the reply, in the payload's buffer. */

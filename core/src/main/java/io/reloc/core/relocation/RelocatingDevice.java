@@ -84,6 +84,7 @@ public final class RelocatingDevice implements BlockDevice {
     private final AtomicLong demandFetches = new AtomicLong();
     private final AtomicLong backgroundFetches = new AtomicLong();
     private final AtomicLong zeroBlocks = new AtomicLong();
+    private final FetchBuffers buffers = new FetchBuffers();
 
     private volatile BlockDevice source;
     private volatile BlockDevice backgroundSource;
@@ -804,16 +805,22 @@ public final class RelocatingDevice implements BlockDevice {
         // Noted before the source is read: an answer about writes applied after this drops the copy.
         long epoch = precopyEpoch.get();
         settle(first, claimed, () -> {
-            ByteBuffer data = ByteBuffer.allocate((int) (end - start));
+            // Direct, so that the socket reads into it and the cache writes from it without copies.
+            ByteBuffer data = buffers.acquire((int) (end - start));
             try {
-                source(counter).read(start, data);
-            } catch (BlockDeviceException e) {
-                throw new BlockDeviceException(BlockError.IO, "cannot fetch blocks " + first + ".." + (first + count - 1)
-                        + " from the source: " + e.getMessage(), e);
+                try {
+                    source(counter).read(start, data);
+                } catch (BlockDeviceException e) {
+                    throw new BlockDeviceException(BlockError.IO, "cannot fetch blocks " + first + ".." + (first + count - 1)
+                            + " from the source: " + e.getMessage(), e);
+                }
+                data.flip();
+                install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
+                        geometry.length(block)), false), () -> cache.write(start, data, false));
+            } finally {
+                // A source read returns only once nothing writes into the buffer any more.
+                buffers.release(data);
             }
-            data.flip();
-            install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
-                    geometry.length(block)), false), () -> cache.write(start, data, false));
             counter.addAndGet(count);
         });
     }

@@ -54,6 +54,7 @@ public final class BackgroundCopier implements AutoCloseable {
     private volatile boolean stopped;
     private volatile IOException lastFailure;
     private Thread thread;
+    private volatile Thread checkpoint;
 
     public BackgroundCopier(RelocatingDevice device, RateLimiter limiter) {
         this(device, limiter, cursor -> cursor);
@@ -194,8 +195,9 @@ public final class BackgroundCopier implements AutoCloseable {
                     log.debug("background pacing: {}", pacer);
                     lastStateLog = System.nanoTime();
                 }
-                if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
-                    device.flush();
+                if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS && checkpointDone()) {
+                    // On its own thread: an fsync can take long, and paced fetches must not wait.
+                    checkpoint = Thread.ofVirtual().name("reloc-checkpoint").start(this::checkpoint);
                     lastCheckpoint = System.nanoTime();
                     backoffMillis = lastFailure == null ? 100 : backoffMillis;
                 }
@@ -204,6 +206,19 @@ public final class BackgroundCopier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.error("background copy stopped: {}", e.getMessage());
+        }
+    }
+
+    private boolean checkpointDone() {
+        Thread t = checkpoint;
+        return t == null || !t.isAlive();
+    }
+
+    private void checkpoint() {
+        try {
+            device.flush();
+        } catch (IOException e) {
+            log.warn("saving background copy progress failed: {}", e.getMessage());
         }
     }
 
@@ -281,5 +296,9 @@ public final class BackgroundCopier implements AutoCloseable {
             t.join(TimeUnit.SECONDS.toMillis(10));
         }
         awaitIdle();
+        Thread c = checkpoint;
+        if (c != null) {
+            c.join();
+        }
     }
 }

@@ -55,6 +55,7 @@ final class DelayPacer {
 
     /** Rounds per probing cycle in CRUISE: probe up, drain, then six at the measured rate. */
     private static final int CYCLE = 8;
+    private static final double CRUISE_GAIN = 0.98;
 
     private final LongSupplier clock;
     private final Settings settings;
@@ -79,6 +80,7 @@ final class DelayPacer {
     private double gain = 1;
     private int cycleRound;
     private boolean queuedBefore;
+    private long standingQueues;
 
     DelayPacer(LongSupplier clock, Settings settings) {
         this.clock = clock;
@@ -235,7 +237,7 @@ final class DelayPacer {
                 if (!queued) {
                     phase = Phase.CRUISE;
                     cycleRound = 2; // just drained: start with rounds at the measured rate
-                    gain = 1;
+                    gain = CRUISE_GAIN;
                 }
             }
             case CRUISE -> {
@@ -251,6 +253,7 @@ final class DelayPacer {
                     rates.clear();
                     addRate(Math.max(roundRate, 0.8 * best));
                     queuedBefore = false;
+                    standingQueues++;
                     gain = 1 - 2 * step;
                     cycleRound = 1;
                 } else {
@@ -258,7 +261,8 @@ final class DelayPacer {
                     gain = switch (cycleRound) {
                         case 0 -> 1 + step;
                         case 1 -> 1 - step;
-                        default -> 1;
+                        // Slightly below the estimate, which a noisy round may have set too high.
+                        default -> CRUISE_GAIN;
                     };
                 }
             }
@@ -289,7 +293,7 @@ final class DelayPacer {
     @Override
     public synchronized String toString() {
         return String.format(java.util.Locale.ROOT, "%s, rate %.1f MB/s, pace %.1f MB/s, min RTT %.1f ms, run %d KiB, "
-                + "window %d KiB, in flight %d KiB", phase, rate() / 1e6, pacingRate() / 1e6, minRtt() / 1e6,
-                runBytes() >> 10, window() >> 10, inFlight >> 10);
+                + "window %d KiB, in flight %d KiB, %d standing queues drained", phase, rate() / 1e6, pacingRate() / 1e6, minRtt() / 1e6,
+                runBytes() >> 10, window() >> 10, inFlight >> 10, standingQueues);
     }
 }

@@ -5,15 +5,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.IOException;
-import java.net.ConnectException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -28,8 +21,13 @@ import static java.util.Objects.requireNonNull;
                 "  pause | resume       background copy",
                 "  rate SIZE            background copy limit per second, e.g. 50M; 0 for none",
                 "  source URI           the source moved, e.g. nbd://10.0.0.7:10809/vm1",
+                "  reconnect            reconnect to the source now, skipping back-off",
+                "  detach [--force]     confirm the proxy no longer needs the source; --force gives it up",
+                "                       before completion (absent blocks then read as EIO)",
                 "  wait [SECONDS]       block until the relocation is complete (exit 1 on timeout)"})
 final class CtlCommand implements Callable<Integer> {
+    private static final String COMMANDS = "status, activate, pause, resume, rate, source, reconnect, detach or wait";
+
     private final CliContext context;
 
     @Mixin
@@ -42,13 +40,14 @@ final class CtlCommand implements Callable<Integer> {
             description = "The proxy's control address (default: ${DEFAULT-VALUE}).")
     private String control;
 
-    @Parameters(index = "0", paramLabel = "COMMAND", description = "status, activate, pause, resume, rate, source or wait.")
+    @Parameters(index = "0", paramLabel = "COMMAND", description = COMMANDS + ".")
     private String command;
 
     @Parameters(index = "1..*", paramLabel = "ARG", arity = "0..1", description = "The argument of rate, source or wait.")
     private List<String> arguments = List.of();
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Option(names = "--force", description = "With 'detach': give up the source before the relocation is complete.")
+    private boolean force;
 
     CtlCommand(CliContext context) {
         this.context = requireNonNull(context, "context is null");
@@ -56,14 +55,15 @@ final class CtlCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        String base = "http://" + ListenAddress.parse(control);
+        ControlClient client = new ControlClient(control);
         String answer = switch (command) {
-            case "status" -> send(base, "GET", "/status");
-            case "activate", "pause", "resume" -> send(base, "POST", "/" + command);
-            case "rate" -> send(base, "POST", "/rate?bytes-per-second=" + ByteSize.parse(argument("rate", "SIZE")));
-            case "source" -> send(base, "POST", "/source?uri=" + URLEncoder.encode(argument("source", "URI"), StandardCharsets.UTF_8));
-            case "wait" -> waitForCompletion(base);
-            default -> throw new UsageException("unknown command '" + command + "': use status, activate, pause, resume, rate, source or wait");
+            case "status" -> client.status();
+            case "activate", "pause", "resume", "reconnect" -> client.post("/" + command, command);
+            case "detach" -> client.post(force ? "/detach?force=true" : "/detach", command);
+            case "rate" -> client.post("/rate?bytes-per-second=" + ByteSize.parse(argument("rate", "SIZE")), command);
+            case "source" -> client.post("/source?uri=" + URLEncoder.encode(argument("source", "URI"), StandardCharsets.UTF_8), command);
+            case "wait" -> waitForCompletion(client);
+            default -> throw new UsageException("unknown command '" + command + "': use " + COMMANDS);
         };
         context.out().println(answer);
         context.out().flush();
@@ -77,35 +77,26 @@ final class CtlCommand implements Callable<Integer> {
         return arguments.get(0);
     }
 
-    private String waitForCompletion(String base) throws InterruptedException {
+    /** Polls until complete, showing progress on stderr (stdout keeps the final JSON for scripts). */
+    private String waitForCompletion(ControlClient client) throws InterruptedException {
         long timeoutSeconds = arguments.isEmpty() ? Long.MAX_VALUE / 2_000_000_000L : Long.parseLong(arguments.get(0));
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
         while (true) {
-            String status = send(base, "GET", "/status");
-            if (status.contains("\"state\":\"complete\"")) {
-                return status;
+            StatusJson status = new StatusJson(client.status());
+            if (!context.logging().quiet()) {
+                context.err().print("\r" + StatusCommand.render(status) + "   ");
+                context.err().flush();
+            }
+            if (status.complete()) {
+                if (!context.logging().quiet()) {
+                    context.err().println();
+                }
+                return status.json();
             }
             if (System.nanoTime() > deadline) {
-                throw new CliException("the relocation did not complete within " + timeoutSeconds + " s; last status: " + status);
+                throw new CliException("the relocation did not complete within " + timeoutSeconds + " s; last status: " + status.json());
             }
             Thread.sleep(200);
-        }
-    }
-
-    private String send(String base, String method, String path) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-        request = method.equals("GET") ? request.GET() : request.POST(HttpRequest.BodyPublishers.noBody());
-        try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            String body = response.body().strip();
-            if (response.statusCode() != 200) {
-                throw new CliException("the proxy refused '" + command + "': " + body);
-            }
-            return body;
-        } catch (ConnectException e) {
-            throw new CliException("no proxy answers on " + control + ": is 'reloc proxy' running with --control " + control + "?", e);
-        } catch (IOException e) {
-            throw new CliException("talking to the proxy on " + control + " failed: " + e.getMessage(), e);
         }
     }
 }

@@ -37,6 +37,7 @@ public final class Main {
         cl.addSubcommand(new CommandLine(new ServeCommand(context)));
         cl.addSubcommand(new CommandLine(new ProxyCommand(context)));
         cl.addSubcommand(new CommandLine(new CtlCommand(context)));
+        cl.addSubcommand(new CommandLine(new StatusCommand(context)));
         cl.addSubcommand(new CommandLine(new WanCommand(context)));
         cl.addSubcommand(new CommandLine(new DemoCommand(context)));
         cl.addSubcommand(new CommandLine(new VersionCommand(context)));

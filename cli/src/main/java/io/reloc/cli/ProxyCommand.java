@@ -40,6 +40,9 @@ final class ProxyCommand implements Callable<Integer> {
     static final String DEFAULT_LISTEN = "127.0.0.1:10810";
     static final String DEFAULT_CONTROL = "127.0.0.1:9010";
 
+    /** How often a relocating proxy logs its progress. */
+    private static final Duration PROGRESS_PERIOD = Duration.ofSeconds(10);
+
     private final CliContext context;
 
     @Mixin
@@ -125,13 +128,14 @@ final class ProxyCommand implements Callable<Integer> {
             throw new CliException(e.getMessage() + ": stop the other proxy or choose another --control", e);
         }
         services.add(named("background copy", proxy::stopBackgroundCopy));
+        services.add(ProgressLog.start(proxy, PROGRESS_PERIOD));
         Export served = new Export(export, "relocating from " + Proxy.redacted(config.source()), proxy.device());
         ExportServer server = ExportServer.serve(plugins, List.of(served), frontEnds, services);
         ProxyStatus status = proxy.status();
         for (ExportServer.Bound bound : server.bound()) {
             context.out().println("serving " + bound.uri(export)
                     + " (" + ByteSize.format(proxy.device().size()) + ", relocating from " + Proxy.redacted(config.source()) + ": "
-                    + status.relocation().state().name().toLowerCase(Locale.ROOT) + ", "
+                    + status.stateName() + ", "
                     + String.format(Locale.ROOT, "%.1f%%", 100 * status.relocation().fractionPresent()) + " local)");
         }
         context.out().flush();

@@ -71,7 +71,7 @@ class IscsiIT {
             String uri = p.awaitOut("serving (iscsi://\\S+)");
             exec("qemu-img", "info", uri);
             String status = exec("../reloc", "ctl", "--control", control, "status");
-            assertTrue(status.contains("\"state\":\"active\""), "the compare should start mid-relocation: " + status);
+            assertTrue(status.contains("\"state\":\"relocating\""), "the compare should start mid-relocation: " + status);
             // Whatever is not local yet is fetched on demand by the reads of the compare.
             exec("qemu-img", "compare", "-f", "raw", "-F", "raw", source.toString(), uri);
             Path copy = dir.resolve("copy.img");

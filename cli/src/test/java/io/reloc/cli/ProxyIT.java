@@ -65,7 +65,16 @@ class ProxyIT {
             Arrays.fill(expected, 1000, 71000, (byte) 0x5a);
             Arrays.fill(expected, 20 << 20, (20 << 20) + 300 * 1024, (byte) 0x6b);
             String status = exec("../reloc", "ctl", "--control", control, "status");
-            assertTrue(status.contains("\"state\":\"active\"") && status.contains("\"activatedBy\":\"at_start\""), status);
+            assertTrue(status.contains("\"state\":\"relocating\"") && status.contains("\"activatedBy\":\"at_start\""), status);
+            // Paused, so that the figures below are taken mid-relocation however slow this machine is.
+            exec("../reloc", "ctl", "--control", control, "pause");
+            String json = exec("../reloc", "status", "--control", control, "--json");
+            assertTrue(json.startsWith("{\"state\":\"paused\"") && json.contains("\"blocksTotal\":512"), json);
+            String shown = exec("../reloc", "status", "--control", control);
+            assertTrue(shown.matches("(?s)\\[[#.]{40}\\] +[0-9.]+%  paused .*/512 blocks.*"), shown);
+            RelocProcess refused = RelocProcess.run("ctl", "--control", control, "detach");
+            assertEquals(1, refused.exitValue(), refused.err());
+            assertTrue(refused.err().contains("the proxy refused 'detach'") && refused.err().contains("not complete"), refused.err());
             first.killHard();
         }
         assertFalse(new String(Files.readAllBytes(ProxyConfigPaths.map(cache)), StandardCharsets.ISO_8859_1).isEmpty());

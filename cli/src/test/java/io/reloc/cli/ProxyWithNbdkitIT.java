@@ -122,7 +122,7 @@ class ProxyWithNbdkitIT {
         fill(expected, 96 * BLOCK, 4 * BLOCK, 0);
         fill(expected, SIZE - 5000, 5000, 0x3d);
         String relocating = ctl(control, "status");
-        assertTrue(relocating.contains("\"state\":\"active\"") && relocating.contains("\"activatedBy\":\"first_write\""), relocating);
+        assertTrue(relocating.contains("\"state\":\"relocating\"") && relocating.contains("\"activatedBy\":\"first_write\""), relocating);
         assertArrayEquals(original, Files.readAllBytes(source), "a write at the proxy reached the source");
 
         List<String> reads = List.of(
@@ -170,7 +170,7 @@ class ProxyWithNbdkitIT {
         assertTrue(absent.output().contains("Input/output error"), "an absent block must fail with EIO: " + absent.output());
         assertTrue(waitedMillis >= 2_500, "the read must be held about 3 s before it fails, it failed after " + waitedMillis + " ms");
         String down = ctl(control, "status");
-        assertTrue(down.contains("\"sourceConnected\":false") && down.contains("\"state\":\"active\""), down);
+        assertTrue(down.contains("\"sourceConnected\":false") && down.contains("\"state\":\"relocating\""), down);
         qemuIo(uri, List.of("read -P 0x5a 0 1M"));
 
         startNbdkit(source, port);
@@ -350,7 +350,7 @@ class ProxyWithNbdkitIT {
     }
 
     private static long presentBlocks(String status) {
-        return Long.parseLong(field(status, "presentBlocks"));
+        return Long.parseLong(field(status, "blocksPresent"));
     }
 
     private static double fractionPresent(String status) {

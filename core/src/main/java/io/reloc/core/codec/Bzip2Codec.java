@@ -3,14 +3,12 @@ package io.reloc.core.codec;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
 
 /** bzip2 streams (Apache Commons Compress): a high ratio for slow links, at a high CPU cost. */
-public final class Bzip2Codec extends ArrayCodec {
+public final class Bzip2Codec extends StreamCodec {
     public static final String NAME = "bzip2";
 
     private final int blockSize;
@@ -33,18 +31,12 @@ public final class Bzip2Codec extends ArrayCodec {
     }
 
     @Override
-    ByteBuffer encode(byte[] src, int offset, int length) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 2));
-        try (BZip2CompressorOutputStream bzip2 = new BZip2CompressorOutputStream(out, blockSize)) {
-            bzip2.write(src, offset, length);
-        }
-        return ByteBuffer.wrap(out.toByteArray());
+    OutputStream compressing(OutputStream out) throws IOException {
+        return new BZip2CompressorOutputStream(out, blockSize);
     }
 
     @Override
-    void decode(byte[] src, int offset, int length, byte[] dst) throws IOException, CorruptInputException {
-        try (InputStream in = new BZip2CompressorInputStream(new ByteArrayInputStream(src, offset, length), false)) {
-            Streams.readExactly(in, dst);
-        }
+    InputStream decompressing(InputStream in) throws IOException {
+        return new BZip2CompressorInputStream(in, false);
     }
 }

@@ -3,11 +3,9 @@ package io.reloc.core.codec;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
 
 /**
  * xz streams (Apache Commons Compress over XZ for Java): the highest ratio, for the slowest links.
@@ -15,7 +13,7 @@ import java.nio.ByteBuffer;
  * the encoder needs about 10 MiB per call instead of about 100 MiB. Decoding refuses streams that
  * would need more than {@value #DECODE_MEMORY_LIMIT_KIB} KiB, so a corrupt header cannot exhaust memory.
  */
-public final class XzCodec extends ArrayCodec {
+public final class XzCodec extends StreamCodec {
     public static final String NAME = "xz";
     public static final int DEFAULT_PRESET = 1;
     static final int DECODE_MEMORY_LIMIT_KIB = 128 * 1024;
@@ -40,19 +38,12 @@ public final class XzCodec extends ArrayCodec {
     }
 
     @Override
-    ByteBuffer encode(byte[] src, int offset, int length) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 2));
-        try (XZCompressorOutputStream xz = new XZCompressorOutputStream(out, preset)) {
-            xz.write(src, offset, length);
-        }
-        return ByteBuffer.wrap(out.toByteArray());
+    OutputStream compressing(OutputStream out) throws IOException {
+        return new XZCompressorOutputStream(out, preset);
     }
 
     @Override
-    void decode(byte[] src, int offset, int length, byte[] dst) throws IOException, CorruptInputException {
-        try (InputStream in = new XZCompressorInputStream(new ByteArrayInputStream(src, offset, length), false,
-                DECODE_MEMORY_LIMIT_KIB)) {
-            Streams.readExactly(in, dst);
-        }
+    InputStream decompressing(InputStream in) throws IOException {
+        return new XZCompressorInputStream(in, false, DECODE_MEMORY_LIMIT_KIB);
     }
 }

@@ -30,6 +30,8 @@ import static java.util.Objects.requireNonNull;
  * POST /pause, /resume               background copy
  * POST /rate?bytes-per-second=N      background copy limit, 0 for none
  * POST /source?uri=nbd://HOST:PORT/X the source moved
+ * POST /reconnect                    reconnect to the source now, skipping back-off
+ * POST /detach[?force=true]          confirm detachment (complete), or give up the source before
  * </pre>
  * Every answer is JSON; errors are {@code {"error": "..."}} with status 400 or 409.
  */
@@ -76,7 +78,7 @@ public final class ControlServer implements Closeable {
                     return;
                 }
                 if (!method.equals("POST")) {
-                    reply(exchange, 405, error("use GET /status or POST /activate, /pause, /resume, /rate, /source"));
+                    reply(exchange, 405, error("use GET /status or POST /activate, /pause, /resume, /rate, /source, /reconnect, /detach"));
                     return;
                 }
                 switch (path) {
@@ -85,6 +87,8 @@ public final class ControlServer implements Closeable {
                     case "/resume" -> proxy.resume();
                     case "/rate" -> proxy.setRate(Long.parseLong(required(query, "bytes-per-second")));
                     case "/source" -> proxy.redirect(URI.create(required(query, "uri")));
+                    case "/reconnect" -> proxy.reconnect();
+                    case "/detach" -> proxy.detach(flag(query, "force"));
                     default -> {
                         reply(exchange, 404, error("no such command: " + path));
                         return;
@@ -106,6 +110,15 @@ public final class ControlServer implements Closeable {
             throw new IllegalArgumentException("missing parameter '" + name + "'");
         }
         return value;
+    }
+
+    private static boolean flag(Map<String, String> query, String name) {
+        String value = query.getOrDefault(name, "false");
+        return switch (value) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new IllegalArgumentException("parameter '" + name + "' must be true or false, not '" + value + "'");
+        };
     }
 
     private static Map<String, String> query(String raw) {

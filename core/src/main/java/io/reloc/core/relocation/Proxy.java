@@ -191,9 +191,48 @@ public final class Proxy implements Closeable {
 
     public ProxyStatus status() {
         RelocationStatus relocation = device.status();
-        boolean detached = relocation.state() == RelocationState.COMPLETE;
-        return new ProxyStatus(relocation, detached ? "" : source.description(), !detached && source.isConnected(),
-                copier != null && copier.isPaused(), copier == null ? 0 : copier.limiter().rate());
+        boolean complete = relocation.state() == RelocationState.COMPLETE;
+        boolean detached = !complete && source != null && !device.hasSource();
+        boolean connected = !complete && !detached && source.isConnected();
+        long laneBytes = lane == null ? 0 : lane.bytesRead();
+        long fromSource = source == null ? 0 : source.bytesRead() + laneBytes;
+        return new ProxyStatus(relocation, complete || detached ? "" : source.description(), connected,
+                copier != null && copier.isPaused(), copier == null ? 0 : copier.limiter().rate(),
+                fromSource, laneBytes, detached);
+    }
+
+    /** Drops the source connections and opens new ones at once, without waiting for back-off. */
+    public void reconnect() throws IOException {
+        requireSource("reconnect");
+        source.reconnect();
+        if (lane != null) {
+            lane.reconnect();
+        }
+    }
+
+    /**
+     * Detaches from the source. A complete relocation has already detached, so this only confirms
+     * it; before completion it is refused unless {@code force}d, because every absent block then
+     * reads as EIO (until the proxy is restarted and reconnects).
+     */
+    public void detach(boolean force) throws IOException {
+        RelocationStatus status = device.status();
+        if (status.state() == RelocationState.COMPLETE || (source != null && !device.hasSource())) {
+            return;
+        }
+        if (!force) {
+            throw new IOException("the relocation is not complete (" + status.presentBlocks() + " of " + status.blockCount()
+                    + " blocks present): absent blocks would become unreadable; wait for 'complete', or force the detach");
+        }
+        stopBackgroundCopy();
+        device.abandonSource();
+    }
+
+    private void requireSource(String what) throws IOException {
+        if (source == null || !device.hasSource()) {
+            throw new IOException("cannot " + what + ": the relocation " + (device.state() == RelocationState.COMPLETE
+                    ? "is complete and" : "was detached and") + " no longer uses a source");
+        }
     }
 
     public void activate() throws IOException {
@@ -220,9 +259,7 @@ public final class Proxy implements Closeable {
 
     /** Points the relocation at the source's new address; the export must be the same disk. */
     public void redirect(URI newSource) throws IOException {
-        if (source == null || device.state() == RelocationState.COMPLETE) {
-            throw new IOException("the relocation is complete and no longer uses a source");
-        }
+        requireSource("change the source");
         if (!identity(newSource).equals(identity(URI.create(source.description())))) {
             throw new IOException("'" + redacted(newSource) + "' names another export than '" + source.description() + "'");
         }

@@ -1,5 +1,7 @@
 package io.reloc.core.relocation;
 
+import java.util.Locale;
+
 /**
  * What the control plane reports about a proxy.
  *
@@ -8,18 +10,36 @@ package io.reloc.core.relocation;
  * @param sourceConnected whether a source connection is open now
  * @param paused whether background copy is paused
  * @param rateBytesPerSecond the background copy limit; 0 for none
+ * @param bytesFromSource payload bytes read from the source by this process (demand, background
+ *     and, in standby, forwarded reads)
+ * @param backgroundBytes of those, the bytes the background copier fetched
+ * @param detached whether the proxy gave up its source before completion (a forced detach)
  */
 public record ProxyStatus(RelocationStatus relocation, String source, boolean sourceConnected, boolean paused,
-                          long rateBytesPerSecond) {
+                          long rateBytesPerSecond, long bytesFromSource, long backgroundBytes, boolean detached) {
+
+    /**
+     * The state as the control plane names it: {@code standby}, {@code relocating},
+     * {@code paused}, {@code complete}, or {@code detached} after a forced detach.
+     */
+    public String stateName() {
+        return switch (relocation.state()) {
+            case STANDBY -> "standby";
+            case ACTIVE -> detached ? "detached" : paused ? "paused" : "relocating";
+            case COMPLETE -> "complete";
+        };
+    }
 
     /** One JSON object, stable field names, for scripts and orchestrators. */
     public String toJson() {
         RelocationStatus r = relocation;
-        return "{\"state\":\"" + r.state().name().toLowerCase(java.util.Locale.ROOT) + "\""
-                + ",\"activatedBy\":\"" + r.trigger().name().toLowerCase(java.util.Locale.ROOT) + "\""
-                + ",\"blocks\":" + r.blockCount()
-                + ",\"presentBlocks\":" + r.presentBlocks()
-                + ",\"fractionPresent\":" + String.format(java.util.Locale.ROOT, "%.6f", r.fractionPresent())
+        return "{\"state\":\"" + stateName() + "\""
+                + ",\"activatedBy\":\"" + r.trigger().name().toLowerCase(Locale.ROOT) + "\""
+                + ",\"blocksTotal\":" + r.blockCount()
+                + ",\"blocksPresent\":" + r.presentBlocks()
+                + ",\"fractionPresent\":" + String.format(Locale.ROOT, "%.6f", r.fractionPresent())
+                + ",\"bytesFromSource\":" + bytesFromSource
+                + ",\"backgroundBytes\":" + backgroundBytes
                 + ",\"demandFetches\":" + r.demandFetches()
                 + ",\"backgroundFetches\":" + r.backgroundFetches()
                 + ",\"zeroBlocks\":" + r.zeroBlocks()

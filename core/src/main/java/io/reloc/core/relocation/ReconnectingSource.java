@@ -43,6 +43,7 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice {
     private long backoffNanos = MIN_BACKOFF_NANOS;
     private long nextAttemptNanos;
     private boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * Opens the first connection now, so a wrong address fails at start with the connector's
@@ -95,6 +96,31 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice {
             source.read(offset, dst);
             return null;
         });
+        bytesRead.addAndGet(dst.position() - position);
+    }
+
+    /** Payload bytes read from the source through this object so far (what the status reports). */
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
+    /**
+     * Drops the connection and opens a new one at once, skipping any back-off: what an operator
+     * asks for after repairing the network.
+     *
+     * @throws IOException if the source cannot be reached now (reads keep retrying with back-off)
+     */
+    public void reconnect() throws IOException {
+        log.info("reconnecting to source {}", description());
+        synchronized (lock) {
+            dropLocked(connection);
+            backoffNanos = MIN_BACKOFF_NANOS;
+            nextAttemptNanos = 0;
+            lock.notifyAll();
+            if (connection(System.nanoTime()) == null) {
+                throw new IOException("cannot reach source " + description + " now; reads keep retrying with back-off");
+            }
+        }
     }
 
     @Override

@@ -704,6 +704,23 @@ public final class RelocatingDevice implements BlockDevice {
         backgroundSource = lane;
     }
 
+    /**
+     * Gives up the source before the relocation is complete (a forced detach): the map is made
+     * durable, the source closed; absent blocks then read as EIO, never as wrong data, and writes
+     * still work. Not persisted: a restarted proxy connects to the source again.
+     */
+    public void abandonSource() throws IOException {
+        flush();
+        closeSource();
+        log.warn("detached from the source with {} of {} blocks present: absent blocks now read as EIO",
+                map.presentCount(), map.blockCount());
+    }
+
+    /** Whether the engine still has a source (false once complete or after a forced detach). */
+    public boolean hasSource() {
+        return source != null;
+    }
+
     private void closeSource() throws IOException {
         BlockDevice current = source;
         BlockDevice lane = backgroundSource;

@@ -70,10 +70,10 @@ class ProxyControlTest {
 
             assertTrue(call(control, "POST", "/pause").contains("\"paused\":true"));
             String activated = call(control, "POST", "/activate");
-            assertTrue(activated.contains("\"state\":\"active\"") && activated.contains("\"activatedBy\":\"control\""), activated);
+            assertTrue(activated.contains("\"state\":\"paused\"") && activated.contains("\"activatedBy\":\"control\""), activated);
             assertTrue(call(control, "POST", "/rate?bytes-per-second=0").contains("\"rateBytesPerSecond\":0"));
             assertTrue(call(control, "POST", "/rate").contains("missing parameter"));
-            call(control, "POST", "/resume");
+            assertTrue(call(control, "POST", "/resume").contains("\"state\":\"relocating\""));
 
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (proxy.status().relocation().state() != RelocationState.COMPLETE && System.nanoTime() < deadline) {
@@ -82,6 +82,11 @@ class ProxyControlTest {
             String status = call(control, "GET", "/status");
             assertTrue(status.contains("\"state\":\"complete\"") && status.contains("\"source\":\"\""), status);
             assertEquals(16, proxy.status().relocation().zeroBlocks(), "the hole must not be transferred: " + status);
+            assertTrue(status.contains("\"blocksTotal\":64") && status.contains("\"blocksPresent\":64"), status);
+            // 48 blocks of data crossed (the hole did not), plus the 4 KiB forwarded in standby.
+            assertEquals(48L * 65536 + 4096, proxy.status().bytesFromSource(), status);
+            assertTrue(call(control, "POST", "/detach").contains("\"state\":\"complete\""), "detaching a complete relocation confirms it");
+            assertTrue(call(control, "POST", "/reconnect").contains("no longer uses a source"));
         }
         assertArrayEquals(content, Files.readAllBytes(cache), "the cache must hold the whole source");
 
@@ -91,6 +96,35 @@ class ProxyControlTest {
             ByteBuffer all = ByteBuffer.allocate(SIZE);
             resumed.device().read(0, all);
             assertArrayEquals(content, all.array());
+        }
+    }
+
+    @Test
+    void detachIsRefusedBeforeCompletionUnlessForcedThenAbsentBlocksFailWithEio() throws Exception {
+        byte[] content = new byte[SIZE];
+        new Random(12).nextBytes(content);
+        Path source = dir.resolve("source.img");
+        Files.write(source, content);
+        Path cache = dir.resolve("cache.img");
+        try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
+             ControlServer control = ControlServer.start(new InetSocketAddress("127.0.0.1", 0), proxy)) {
+            call(control, "POST", "/pause");
+            call(control, "POST", "/activate");
+            ByteBuffer present = ByteBuffer.allocate(65536);
+            proxy.device().read(0, present); // copy-on-read: block 0 is now local
+            assertTrue(call(control, "POST", "/reconnect").contains("\"sourceConnected\":true"));
+
+            String refused = call(control, "POST", "/detach");
+            assertTrue(refused.contains("not complete (1 of 64 blocks present)"), refused);
+            assertTrue(call(control, "POST", "/detach?force=maybe").contains("must be true or false"));
+            String detached = call(control, "POST", "/detach?force=true");
+            assertTrue(detached.contains("\"state\":\"detached\"") && detached.contains("\"sourceConnected\":false"), detached);
+
+            ByteBuffer again = ByteBuffer.allocate(65536);
+            proxy.device().read(0, again);
+            assertArrayEquals(Arrays.copyOf(content, 65536), again.array(), "present blocks are still served");
+            var error = assertThrows(io.reloc.api.BlockDeviceException.class, () -> proxy.device().read(SIZE - 4096, ByteBuffer.allocate(4096)));
+            assertEquals(io.reloc.api.BlockError.IO, error.error(), "an absent block must fail, never read wrong data");
         }
     }
 

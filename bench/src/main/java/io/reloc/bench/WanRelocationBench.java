@@ -38,7 +38,7 @@ import java.util.SplittableRandom;
  * {@code 256 random 20ms 100mbit /tmp/w --block-size 4096}. Options: {@code --block-size BYTES}
  * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
  * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
- * default 50). The background copy's pacing and lane follow the system properties of
+ * default 50), {@code --channel on|off|adaptive} (the Reloc server's {@code reloc-channel} option). The background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
@@ -47,13 +47,14 @@ public final class WanRelocationBench {
 
     private WanRelocationBench() {}
 
-    private record Options(int blockSize, String codec, String source, long probeMillis) {}
+    private record Options(int blockSize, String codec, String source, long probeMillis, String channel) {}
 
     private static Options options(String[] args, int from) {
         int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
         String codec = "auto";
         String source = "reloc";
         long probe = 50;
+        String channel = "on";
         for (int i = from; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -61,11 +62,12 @@ public final class WanRelocationBench {
                 case "--codec" -> codec = value;
                 case "--source" -> source = value;
                 case "--probe-ms" -> probe = Long.parseLong(value);
+                case "--channel" -> channel = value;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; there are --block-size, --codec, --source, --probe-ms");
+                        + "; there are --block-size, --codec, --source, --probe-ms, --channel");
             }
         }
-        return new Options(blockSize, codec, source, probe);
+        return new Options(blockSize, codec, source, probe, channel);
     }
 
     public static void main(String[] args) throws Exception {
@@ -89,7 +91,8 @@ public final class WanRelocationBench {
         switch (options.source()) {
             case "reloc" -> {
                 exports.add(new Export("d", "", plugins.stores().get("file").open(StoreSpec.file(source, true))));
-                server = plugins.frontEnds().get("nbd").create(FrontEndConfig.of(new InetSocketAddress("127.0.0.1", 0)), exports);
+                server = plugins.frontEnds().get("nbd").create(new FrontEndConfig(new InetSocketAddress("127.0.0.1", 0),
+                        java.util.Map.of("reloc-channel", options.channel())), exports);
                 server.start();
                 target = server.localAddress();
             }
@@ -129,7 +132,8 @@ public final class WanRelocationBench {
             System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
             System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
                             + "| %.1f MiB | %.3f | %s | %s | %s → %s |%n",
-                    content, size >> 20, args[3], args[2], options.source(), options.source().equals("reloc") ? options.codec() : "plain NBD",
+                    content, size >> 20, args[3], args[2], options.source(), options.source().equals("reloc")
+                            ? options.codec() + (options.channel().equals("on") ? "" : " (" + options.channel() + ")") : "plain NBD",
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
                     same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());

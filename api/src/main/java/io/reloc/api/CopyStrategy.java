@@ -10,4 +10,12 @@ public interface CopyStrategy {
 
     /** The order for one relocation of a disk of {@code blockCount} blocks. */
     CopyOrder create(long blockCount);
+
+    /**
+     * The order for one relocation, knowing more about it (block size, the source's heat map). What
+     * the relocation engine calls; the default ignores the extra knowledge.
+     */
+    default CopyOrder create(CopyContext context) {
+        return create(context.blockCount());
+    }
 }

@@ -7,14 +7,19 @@ import io.reloc.api.FrontEndConfig;
 import io.reloc.api.FrontEndFactory;
 import io.reloc.api.StoreSpec;
 import io.reloc.core.export.ExportRegistry;
+import io.reloc.core.heat.HeatFile;
+import io.reloc.core.heat.HeatMap;
+import io.reloc.core.heat.HeatRecordingDevice;
 import io.reloc.core.plugin.PluginException;
 import io.reloc.core.plugin.Plugins;
+import io.reloc.core.tracking.TrackedDevice;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -70,6 +75,16 @@ public final class ExportServer {
      * @throws CliException naming the export or address that failed
      */
     public static ExportServer start(Plugins plugins, List<ExportSpec> specs, List<FrontEndSpec> frontEndSpecs) {
+        return start(plugins, specs, frontEndSpecs, false);
+    }
+
+    /**
+     * As {@link #start(Plugins, List, List)}; with {@code recordHeat}, every export also records
+     * where its clients read and write in {@code IMAGE.heat} (target mode), which a relocation
+     * with the {@code hotspot} strategy asks for.
+     */
+    public static ExportServer start(Plugins plugins, List<ExportSpec> specs, List<FrontEndSpec> frontEndSpecs,
+                                     boolean recordHeat) {
         requireNonNull(plugins, "plugins is null");
         requireNonNull(specs, "specs is null");
         requireNonNull(frontEndSpecs, "frontEndSpecs is null");
@@ -79,7 +94,13 @@ public final class ExportServer {
         try {
             for (ExportSpec spec : specs) {
                 ImageFiles.check(spec);
-                Export export = new Export(spec.name(), spec.description(), open(plugins, spec));
+                // Writes are recorded for proxies that pre-copy the export (hybrid pre-copy).
+                BlockDevice device = new TrackedDevice(open(plugins, spec));
+                if (recordHeat) {
+                    device = HeatRecordingDevice.open(device, HeatFile.beside(spec.path()), HeatMap.Config.DEFAULT,
+                            InstantSource.system(), HeatRecordingDevice.DEFAULT_SAVE_EVERY);
+                }
+                Export export = new Export(spec.name(), spec.description(), device);
                 exports.add(export);
                 log.debug("opened {} for export '{}' ({}, {})", spec.path(), spec.name(),
                         ByteSize.format(export.device().size()), spec.readOnly() ? "read-only" : "read-write");

@@ -7,6 +7,7 @@ import io.reloc.core.plugin.Plugins;
 import io.reloc.core.relocation.Proxy;
 import io.reloc.core.relocation.ProxyConfig;
 import io.reloc.core.relocation.ProxyStatus;
+import io.reloc.core.tracking.TrackedDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,10 +33,13 @@ import static java.util.Objects.requireNonNull;
         footer = {"", "Examples:",
                 "  reloc proxy --export vm1 --source nbd://src.example:10809/vm1 --cache /var/lib/reloc/vm1.img",
                 "  reloc proxy --export vm1 --source nbd://127.0.0.1:10809/vm1 --cache vm1.img --activate",
+                "  reloc proxy --export vm1 --source nbd://src.example:10809/vm1 --cache vm1.img --precopy",
                 "",
                 "A proxy starts in standby (reads forwarded, nothing kept) and becomes active on",
-                "'reloc ctl activate', on its first write, or at once with --activate. Restarted",
-                "with the same cache and map it resumes where it stopped."})
+                "'reloc ctl activate', on its first write, or at once with --activate. With",
+                "--precopy it copies already in standby, and at activation refetches exactly what",
+                "the source (a 'reloc serve') reports written since. Restarted with the same cache",
+                "and map it resumes where it stopped."})
 final class ProxyCommand implements Callable<Integer> {
     static final String DEFAULT_LISTEN = "127.0.0.1:10810";
     static final String DEFAULT_CONTROL = "127.0.0.1:9010";
@@ -83,6 +87,10 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--activate", description = "Start active: the source is quiescent (a stopped VM, a cold move).")
     private boolean activate;
 
+    @Option(names = "--precopy", description = {"Hybrid pre-copy: copy in the background already in standby; at activation,",
+            "refetch what the source reports written since. Needs a Reloc source ('reloc serve')."})
+    private boolean precopy;
+
     @Option(names = "--hold", paramLabel = "SECONDS", defaultValue = "30",
             description = "How long a client read waits for an unreachable source before it fails with EIO (default: ${DEFAULT-VALUE}).")
     private long holdSeconds;
@@ -92,7 +100,9 @@ final class ProxyCommand implements Callable<Integer> {
     private String rate;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = Proxy.DEFAULT_STRATEGY,
-            description = "Background copy order, by plugin name (default: ${DEFAULT-VALUE}).")
+            description = {"Background copy order, by plugin name (default: ${DEFAULT-VALUE}): linear, readahead",
+                    "(fetch ahead of sequential readers), hotspot (hot regions first: the source's heat map",
+                    "from a Reloc server, else learned from clients), hotspot+readahead; reloc version lists all."})
     private String strategy;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop by itself after this many seconds.")
@@ -129,7 +139,9 @@ final class ProxyCommand implements Callable<Integer> {
         }
         services.add(named("background copy", proxy::stopBackgroundCopy));
         services.add(ProgressLog.start(proxy, PROGRESS_PERIOD));
-        Export served = new Export(export, "relocating from " + Proxy.redacted(config.source()), proxy.device());
+        // Tracked, so that this proxy can itself be the source of a pre-copying relocation.
+        Export served = new Export(export, "relocating from " + Proxy.redacted(config.source()),
+                new TrackedDevice(proxy.device()));
         ExportServer server = ExportServer.serve(plugins, List.of(served), frontEnds, services);
         ProxyStatus status = proxy.status();
         for (ExportServer.Bound bound : server.bound()) {
@@ -161,7 +173,11 @@ final class ProxyCommand implements Callable<Integer> {
         }
         Path cachePath = context.cwd().resolve(cache).normalize();
         Path mapPath = map == null ? ProxyConfig.defaultMap(cachePath) : context.cwd().resolve(map).normalize();
-        return new ProxyConfig(uri, cachePath, mapPath, (int) block, activate, Duration.ofSeconds(holdSeconds), ByteSize.parse(rate));
+        if (precopy && activate) {
+            throw new UsageException("--precopy copies before activation; it cannot be combined with --activate");
+        }
+        return new ProxyConfig(uri, cachePath, mapPath, (int) block, activate, Duration.ofSeconds(holdSeconds), ByteSize.parse(rate),
+                precopy);
     }
 
     /**

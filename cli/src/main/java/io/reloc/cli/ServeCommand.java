@@ -49,6 +49,11 @@ final class ServeCommand implements Callable<Integer> {
                     "IQN-PREFIX:NAME; description=TEXT (last, may contain commas) is shown to listing clients."})
     private List<String> exports = new ArrayList<>();
 
+    @Option(names = "--no-heat",
+            description = "Do not record where clients read and write (IMAGE.heat beside each image, sent to a "
+                    + "relocation that asks, e.g. reloc proxy --strategy hotspot).")
+    private boolean noHeat;
+
     @Option(names = "--duration", paramLabel = "SECONDS",
             description = "Stop by itself after this many seconds (default: serve until stopped).")
     private Long durationSeconds;
@@ -64,7 +69,7 @@ final class ServeCommand implements Callable<Integer> {
         (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd(), specs).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);
-        ExportServer server = ExportServer.start(context.plugins().get(), specs, frontEnds);
+        ExportServer server = ExportServer.start(context.plugins().get(), specs, frontEnds, !noHeat);
         printUris(context, server);
         return ServeLoop.serve(server, duration);
     }

@@ -57,7 +57,7 @@ class ProxyIT {
 
         RelocProcess first = RelocProcess.start("proxy", "--listen", "127.0.0.1:0", "--export", "vm1",
                 "--source", source.toUri().toString(), "--cache", cache.toString(), "--control", control,
-                "--activate", "--rate", "2M");
+                "--activate", "--rate", "256K");
         try (first) {
             String uri = first.awaitOut(URI);
             // A partial-block write (read-modify-write) and a multi-block write, then FLUSH.

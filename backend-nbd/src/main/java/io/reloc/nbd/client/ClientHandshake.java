@@ -1,6 +1,7 @@
 package io.reloc.nbd.client;
 
 import io.reloc.api.BlockSizes;
+import io.reloc.api.HotRegion;
 import io.reloc.nbd.protocol.ExportInfoRequest;
 import io.reloc.nbd.protocol.ExportNameReply;
 import io.reloc.nbd.protocol.Greeting;
@@ -11,6 +12,8 @@ import io.reloc.nbd.protocol.NbdProtocolException;
 import io.reloc.nbd.protocol.OptionHeader;
 import io.reloc.nbd.protocol.OptionReplyHeader;
 import io.reloc.nbd.protocol.RelocChannel;
+import io.reloc.nbd.protocol.RelocHeat;
+import io.reloc.nbd.protocol.RelocTracking;
 import io.reloc.nbd.protocol.ServerEntry;
 
 import java.io.EOFException;
@@ -36,12 +39,14 @@ final class ClientHandshake {
     private final NbdTransport transport;
     private final String exportName;
     private final List<String> channelOffer;
+    private final boolean tracking;
     private boolean noZeroes;
 
-    private ClientHandshake(NbdTransport transport, String exportName, List<String> channelOffer) {
+    private ClientHandshake(NbdTransport transport, String exportName, List<String> channelOffer, boolean tracking) {
         this.transport = transport;
         this.exportName = exportName;
         this.channelOffer = List.copyOf(channelOffer);
+        this.tracking = tracking;
     }
 
     /** Negotiates {@code exportName} and leaves the transport in the transmission phase. */
@@ -55,10 +60,49 @@ final class ClientHandshake {
      */
     static Negotiated negotiate(NbdTransport transport, String exportName, List<String> channelOffer)
             throws IOException {
-        return new ClientHandshake(transport, exportName, channelOffer).run();
+        return negotiate(transport, exportName, channelOffer, false);
     }
 
-    private Negotiated run() throws IOException {
+    /**
+     * Like {@link #negotiate(NbdTransport, String, List)}, and asks for write tracking (hybrid
+     * pre-copy) when {@code tracking}; {@link Negotiated#tracking()} says whether it was granted.
+     */
+    static Negotiated negotiate(NbdTransport transport, String exportName, List<String> channelOffer, boolean tracking)
+            throws IOException {
+        return new ClientHandshake(transport, exportName, channelOffer, tracking).run();
+    }
+
+    /**
+     * Asks for the hot regions of {@code exportName} with {@link io.reloc.nbd.protocol.RelocHeat}
+     * and ends the handshake with ABORT: the transport is done afterwards.
+     *
+     * @return the regions, hottest first; empty when the server has no map for the export or does
+     *     not know the request (any server but Reloc)
+     */
+    static List<HotRegion> hotRegions(NbdTransport transport, String exportName, int limit) throws IOException {
+        ClientHandshake handshake = new ClientHandshake(transport, exportName, List.of(), false);
+        if (!handshake.greet()) {
+            return List.of(); // a plain newstyle server may drop the connection on an unknown option
+        }
+        handshake.sendOption(OPT_RELOC_HEAT, RelocHeat.encodeRequest(new RelocHeat.Request(exportName, limit)));
+        Reply reply = handshake.readReply(OPT_RELOC_HEAT);
+        List<HotRegion> regions;
+        if (reply.header().type() == REP_ACK) {
+            regions = RelocHeat.decodeRegions(reply.data());
+        } else if (reply.header().type() == REP_ERR_UNKNOWN) {
+            throw handshake.unknownExport(reply);
+        } else if (reply.header().isError()) {
+            handshake.failOnTls(reply);
+            regions = List.of();
+        } else {
+            throw handshake.unexpected(reply);
+        }
+        handshake.sendOption(OPT_ABORT, ByteBuffer.allocate(0));
+        return regions;
+    }
+
+    /** Reads the greeting and answers it; whether the server is fixed newstyle (knows options). */
+    private boolean greet() throws IOException {
         Greeting greeting;
         try {
             greeting = Greeting.decode(transport.read(Greeting.SIZE, "the greeting"));
@@ -72,6 +116,11 @@ final class ClientHandshake {
         noZeroes = (greeting.handshakeFlags() & FLAG_NO_ZEROES) != 0;
         int clientFlags = (fixed ? CLIENT_FLAG_FIXED_NEWSTYLE : 0) | (noZeroes ? CLIENT_FLAG_NO_ZEROES : 0);
         transport.write(ByteBuffer.allocate(4).putInt(clientFlags).flip());
+        return fixed;
+    }
+
+    private Negotiated run() throws IOException {
+        boolean fixed = greet();
         if (!fixed) {
             // A plain newstyle server may drop the connection on any option it does not know.
             return exportName(false, -1);
@@ -79,9 +128,24 @@ final class ClientHandshake {
         boolean structured = structuredReplies();
         long context = structured ? allocationContext() : -1;
         String codec = structured && !channelOffer.isEmpty() ? channel() : "";
+        boolean tracked = structured && tracking && tracking();
         Negotiated n = go(structured, context);
         return new Negotiated(n.exportName(), n.size(), n.transmissionFlags(), n.structuredReplies(),
-                n.allocationContext(), n.blockSizes(), codec);
+                n.allocationContext(), n.blockSizes(), codec, tracked);
+    }
+
+    /** Asks for write tracking of the export; false when the server cannot (foreign, or not tracked). */
+    private boolean tracking() throws IOException {
+        sendOption(OPT_RELOC_TRACKING, RelocTracking.encodeOption(exportName));
+        Reply reply = readReply(OPT_RELOC_TRACKING);
+        if (reply.header().type() == REP_ACK) {
+            return true;
+        }
+        failOnTls(reply);
+        if (reply.header().isError()) {
+            return false;
+        }
+        throw unexpected(reply);
     }
 
     /** Offers the relocation channel; the codec the server picked, or empty (plain NBD). */

@@ -6,6 +6,9 @@ import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
+import io.reloc.core.tracking.DirtyBlocks;
+import io.reloc.core.tracking.SourceTracking;
+import io.reloc.core.tracking.TrackingUnavailableException;
 import io.reloc.nbd.channel.BatchDecoder;
 import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.channel.ChannelStats;
@@ -19,6 +22,7 @@ import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,9 +36,12 @@ import static java.util.Objects.requireNonNull;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
  * requests are spread over several connections. Against a Reloc server that accepts the
  * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
- * compressed, checksummed batches are checked before they reach the caller. Thread safe.
+ * compressed, checksummed batches are checked before they reach the caller. Against a Reloc server
+ * that tracks the export's writes, it offers {@link SourceTracking} (hybrid pre-copy) over a
+ * connection of its own, opened on first use ({@link io.reloc.nbd.protocol.RelocTracking}). Thread
+ * safe.
  */
-public final class NbdSourceDevice implements ReadOnlyBlockDevice {
+public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTracking {
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
 
     /** Requests in flight on the connection; more callers wait. */
@@ -56,12 +63,25 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
     private final int maxRead;
 
     private final ChannelStats channelStats;
+    /** Where to open the tracking connection; null when built from connections alone (tests). */
+    private final NbdUri uri;
+    private final Duration replyTimeout;
+    private final Object trackingLock = new Object();
+    /** Guarded by trackingLock. */
+    private NbdConnection trackingConnection;
+    private boolean closed;
 
     NbdSourceDevice(List<NbdConnection> connections) {
         this(connections, new ChannelStats());
     }
 
     NbdSourceDevice(List<NbdConnection> connections, ChannelStats channelStats) {
+        this(connections, channelStats, null, REPLY_TIMEOUT);
+    }
+
+    NbdSourceDevice(List<NbdConnection> connections, ChannelStats channelStats, NbdUri uri, Duration replyTimeout) {
+        this.uri = uri;
+        this.replyTimeout = requireNonNull(replyTimeout, "replyTimeout is null");
         this.channelStats = requireNonNull(channelStats, "channelStats is null");
         this.connections = List.copyOf(connections);
         if (this.connections.isEmpty()) {
@@ -87,12 +107,12 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
     /** {@link #open(NbdUri)} with another reply timeout (tests). */
     static NbdSourceDevice open(NbdUri uri, Duration replyTimeout) throws IOException {
         ChannelStats stats = new ChannelStats();
-        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout, stats);
+        NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
         List<NbdConnection> all = new ArrayList<>(List.of(first));
         if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN)) {
             while (all.size() < uri.connections()) {
                 try {
-                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats);
+                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
                     if (!extra.negotiated().sameExportAs(first.negotiated())) {
                         extra.close();
                         log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
@@ -107,11 +127,12 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
             }
         }
         log.debug("NBD source {} open with {} connection(s)", uri.server(), all.size());
-        return new NbdSourceDevice(all, stats);
+        return new NbdSourceDevice(all, stats, uri, replyTimeout);
     }
 
+    /** @param tracking ask for write tracking instead of offering the relocation channel */
     private static NbdConnection connect(NbdUri uri, Duration handshakeTimeout, Duration replyTimeout,
-                                         ChannelStats stats) throws IOException {
+                                         ChannelStats stats, boolean tracking) throws IOException {
         NbdTransport transport = NbdTransport.connect(uri);
         AtomicBoolean timedOut = new AtomicBoolean();
         Thread watchdog = Thread.ofVirtual().start(() -> {
@@ -124,8 +145,8 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
             }
         });
         try {
-            List<String> offer = uri.channelOffer();
-            Negotiated negotiated = ClientHandshake.negotiate(transport, uri.exportName(), offer);
+            List<String> offer = tracking ? List.of() : uri.channelOffer();
+            Negotiated negotiated = ClientHandshake.negotiate(transport, uri.exportName(), offer, tracking);
             watchdog.interrupt();
             watchdog.join();
             if (timedOut.get()) {
@@ -302,10 +323,68 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice {
         return r == 0 ? x : x + minimum - r;
     }
 
+    @Override
+    public long startTracking(int granularity) throws IOException {
+        return call(PendingTracking.start(granularity)).session();
+    }
+
+    @Override
+    public Optional<DirtyBlocks> dirtySince(long session, int acknowledgedRound) throws IOException {
+        // Runs are checked against the finest granularity: the session's is not known after a restart.
+        return call(PendingTracking.dirty(session, acknowledgedRound, (size() + 511) / 512)).answer();
+    }
+
+    @Override
+    public void endTracking(long session) throws IOException {
+        call(PendingTracking.end(session));
+    }
+
+    private PendingTracking call(PendingTracking request) throws IOException {
+        trackingConnection().submit(request);
+        try {
+            request.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BlockDeviceException(BlockError.IO, "interrupted while waiting for " + request.what(), e);
+        } catch (ExecutionException e) {
+            throw asIo(e.getCause());
+        }
+        return request;
+    }
+
+    /** The connection that negotiated write tracking, opened on first use. */
+    private NbdConnection trackingConnection() throws IOException {
+        synchronized (trackingLock) {
+            if (closed) {
+                throw new BlockDeviceException(BlockError.SHUTDOWN, "the NBD source is closed");
+            }
+            if (trackingConnection != null) {
+                return trackingConnection;
+            }
+            if (uri == null) {
+                throw new TrackingUnavailableException("this NBD source was not opened from an address");
+            }
+            NbdConnection c = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout, channelStats, true);
+            if (!c.negotiated().tracking()) {
+                c.close();
+                throw new TrackingUnavailableException("NBD server " + uri.server() + " does not report the writes to export '"
+                        + uri.exportName() + "' (it is not a Reloc server, or an older one)");
+            }
+            trackingConnection = c;
+            return c;
+        }
+    }
+
     /** Sends NBD_CMD_DISC and closes; pending reads fail with IO. Idempotent. */
     @Override
     public void close() {
         connections.forEach(NbdConnection::close);
+        synchronized (trackingLock) {
+            closed = true;
+            if (trackingConnection != null) {
+                trackingConnection.close();
+            }
+        }
     }
 
     @Override

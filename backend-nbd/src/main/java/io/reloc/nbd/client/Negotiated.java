@@ -15,13 +15,20 @@ import static java.util.Objects.requireNonNull;
  * @param blockSizes the server's constraints (defaults when it sent none)
  * @param channelCodec the relocation channel's codec the server picked, or empty when the channel
  *     is not in use (not offered, or the server is not Reloc or has it off)
+ * @param tracking whether the server accepted write tracking (hybrid pre-copy) for the export
  */
 public record Negotiated(String exportName, long size, int transmissionFlags, boolean structuredReplies,
-                         long allocationContext, BlockSizes blockSizes, String channelCodec) {
+                         long allocationContext, BlockSizes blockSizes, String channelCodec, boolean tracking) {
     public Negotiated {
         requireNonNull(exportName, "exportName is null");
         requireNonNull(blockSizes, "blockSizes is null");
         requireNonNull(channelCodec, "channelCodec is null");
+    }
+
+    /** Without write tracking. */
+    public Negotiated(String exportName, long size, int transmissionFlags, boolean structuredReplies,
+                      long allocationContext, BlockSizes blockSizes, String channelCodec) {
+        this(exportName, size, transmissionFlags, structuredReplies, allocationContext, blockSizes, channelCodec, false);
     }
 
     /** Without the relocation channel. */

@@ -37,6 +37,16 @@ public final class NbdConstants {
      * answer ERR_UNSUP, as the specification requires of unknown options: that is the fallback.
      */
     public static final int OPT_RELOC_CHANNEL = 0x524C4301;
+    /**
+     * Reloc's request for an export's access heat map (see {@link RelocHeat}); the next number of
+     * the same private sequence. Foreign servers answer ERR_UNSUP: the client then has no map.
+     */
+    public static final int OPT_RELOC_HEAT = 0x524C4302;
+    /**
+     * Reloc's write tracking for hybrid pre-copy (see {@link RelocTracking}); "RLCT" in ASCII, far
+     * from the standard options like {@link #OPT_RELOC_CHANNEL}.
+     */
+    public static final int OPT_RELOC_TRACKING = 0x524C4354;
 
     // Option reply types.
     public static final int REP_ACK = 1;
@@ -98,6 +108,12 @@ public final class NbdConstants {
      * value ("RC" in ASCII) is far from them.
      */
     public static final int CMD_RELOC_READ = 0x5243;
+    /** Starts a write-tracking session (see {@link RelocTracking}); only after OPT_RELOC_TRACKING. */
+    public static final int CMD_RELOC_TRACK = 0x5254;
+    /** Asks the blocks written in a tracking session; only after OPT_RELOC_TRACKING. */
+    public static final int CMD_RELOC_DIRTY = 0x5255;
+    /** Ends a tracking session; only after OPT_RELOC_TRACKING. */
+    public static final int CMD_RELOC_UNTRACK = 0x5256;
 
     // Command flags.
     public static final int CMD_FLAG_FUA = 1;
@@ -119,6 +135,10 @@ public final class NbdConstants {
      * not an error, and the value ("RC" again) is far from the assigned types 0 to 5.
      */
     public static final int CHUNK_RELOC_BATCH = 0x5243;
+    /** The session id answering CMD_RELOC_TRACK (see {@link RelocTracking}). */
+    public static final int CHUNK_RELOC_SESSION = 0x5254;
+    /** Written blocks answering CMD_RELOC_DIRTY (see {@link RelocTracking}). */
+    public static final int CHUNK_RELOC_DIRTY = 0x5255;
     public static final int CHUNK_ERROR = 32769;
     public static final int CHUNK_ERROR_OFFSET = 32770;
 
@@ -146,6 +166,8 @@ public final class NbdConstants {
             case OPT_SET_META_CONTEXT -> "SET_META_CONTEXT";
             case OPT_EXTENDED_HEADERS -> "EXTENDED_HEADERS";
             case OPT_RELOC_CHANNEL -> "RELOC_CHANNEL";
+            case OPT_RELOC_HEAT -> "RELOC_HEAT";
+            case OPT_RELOC_TRACKING -> "RELOC_TRACKING";
             default -> "option " + Integer.toUnsignedString(option);
         };
     }
@@ -162,6 +184,9 @@ public final class NbdConstants {
             case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
             case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
             case CMD_RELOC_READ -> "RELOC_READ";
+            case CMD_RELOC_TRACK -> "RELOC_TRACK";
+            case CMD_RELOC_DIRTY -> "RELOC_DIRTY";
+            case CMD_RELOC_UNTRACK -> "RELOC_UNTRACK";
             default -> "command " + type;
         };
     }

@@ -9,6 +9,7 @@ import io.reloc.nbd.protocol.Chunks;
 import io.reloc.nbd.protocol.Errno;
 
 import io.reloc.nbd.protocol.NbdProtocolException;
+import io.reloc.nbd.protocol.RelocTracking;
 import io.reloc.nbd.protocol.Request;
 import io.reloc.nbd.protocol.SimpleReply;
 import org.slf4j.Logger;
@@ -242,6 +243,7 @@ final class Connection {
             case CMD_CACHE -> checkCache(r);
             case CMD_WRITE_ZEROES -> checkWriteZeroes(r);
             case CMD_BLOCK_STATUS -> checkBlockStatus(r);
+            case CMD_RELOC_TRACK, CMD_RELOC_DIRTY, CMD_RELOC_UNTRACK -> checkTracking(r);
             default -> reject(r, EINVAL, "unknown command");
         };
         if (errno != 0) {
@@ -342,6 +344,22 @@ final class Connection {
             return reject(r, EOVERFLOW, "length above the maximum payload of " + maxPayload);
         }
         return checkRange(r, EINVAL);
+    }
+
+    private int checkTracking(Request r) {
+        if (session.tracker() == null) {
+            return reject(r, EINVAL, commandName(r.type()) + " without RELOC_TRACKING negotiated");
+        }
+        if (r.flags() != 0) {
+            return reject(r, EINVAL, "unknown flags");
+        }
+        if (r.type() == CMD_RELOC_TRACK) {
+            long g = r.length();
+            if (r.offset() != 0 || g < 512 || g > (1 << 30) || Long.bitCount(g) != 1) {
+                return reject(r, EINVAL, "RELOC_TRACK needs offset 0 and a power-of-two granularity from 512 to 1G");
+            }
+        }
+        return 0;
     }
 
     private int checkWrite(Request r) {
@@ -459,6 +477,7 @@ final class Connection {
                     yield okReply(r);
                 }
                 case CMD_BLOCK_STATUS -> blockStatus(r);
+                case CMD_RELOC_TRACK, CMD_RELOC_DIRTY, CMD_RELOC_UNTRACK -> tracking(r);
                 default -> throw new IllegalStateException("unvalidated command " + r.type());
             };
         } catch (BlockDeviceException e) {
@@ -587,6 +606,43 @@ final class Connection {
         // The payload is consumed: its headroom carries the reply.
         SimpleReply.encodeAt(payload, HEADROOM - SIMPLE_REPLY_HEADER_SIZE, 0, r.cookie());
         return payload.limit(HEADROOM).position(HEADROOM - SIMPLE_REPLY_HEADER_SIZE);
+    }
+
+    /** Write tracking for hybrid pre-copy; see {@link RelocTracking}. */
+    private ByteBuffer tracking(Request r) throws IOException {
+        var tracker = session.tracker();
+        return switch (r.type()) {
+            case CMD_RELOC_TRACK -> {
+                long id;
+                try {
+                    id = tracker.start((int) r.length());
+                } catch (IllegalArgumentException e) {
+                    throw new BlockDeviceException(io.reloc.api.BlockError.INVALID, e.getMessage());
+                }
+                ByteBuffer b = pool.acquire(0);
+                b.clear();
+                RelocTracking.encodeSession(b, r.cookie(), id);
+                yield b.flip();
+            }
+            case CMD_RELOC_DIRTY -> {
+                var answer = tracker.dirty(r.offset(), (int) r.length());
+                int size = answer.isEmpty() ? CHUNK_HEADER_SIZE + RelocTracking.DIRTY_HEADER_SIZE
+                        : RelocTracking.dirtySize(answer.get().blocks());
+                ByteBuffer b = pool.acquire(size);
+                b.clear();
+                if (answer.isEmpty()) {
+                    RelocTracking.encodeUnknown(b, r.cookie());
+                } else {
+                    RelocTracking.encodeDirty(b, r.cookie(), answer.get().round(), answer.get().blocks());
+                }
+                yield b.flip();
+            }
+            case CMD_RELOC_UNTRACK -> {
+                tracker.end(r.offset());
+                yield okReply(r);
+            }
+            default -> throw new IllegalStateException("not a tracking command: " + r.type());
+        };
     }
 
     private ByteBuffer blockStatus(Request r) throws IOException {

@@ -1,8 +1,12 @@
 package io.reloc.nbd.server;
 
+import io.reloc.api.AccessHeat;
+import io.reloc.api.BlockDevice;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Export;
 import io.reloc.api.ExportCatalog;
+import io.reloc.core.heat.HeatRecordingDevice;
+import io.reloc.core.tracking.TrackedDevice;
 import io.reloc.nbd.channel.AdaptiveChoice;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
@@ -17,6 +21,8 @@ import io.reloc.nbd.protocol.NbdStrings;
 import io.reloc.nbd.protocol.OptionHeader;
 import io.reloc.nbd.protocol.OptionReplyHeader;
 import io.reloc.nbd.protocol.RelocChannel;
+import io.reloc.nbd.protocol.RelocHeat;
+import io.reloc.nbd.protocol.RelocTracking;
 import io.reloc.nbd.protocol.ServerEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +62,8 @@ final class Handshake {
     private boolean structuredReplies;
     /** The export SET_META_CONTEXT selected base:allocation for, if any. */
     private Export metaContextExport;
+    /** The export RELOC_TRACKING was accepted for, if any. */
+    private Export trackingExport;
 
     Handshake(SocketChannel channel, ExportCatalog exports, String peer) {
         this(channel, exports, peer, ChannelCodecs.none());
@@ -155,6 +163,8 @@ final class Handshake {
             }
             case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(option, data);
             case OPT_RELOC_CHANNEL -> relocChannel(data);
+            case OPT_RELOC_HEAT -> heat(data);
+            case OPT_RELOC_TRACKING -> relocTracking(data);
             case OPT_EXTENDED_HEADERS -> {
                 error(option, REP_ERR_UNSUP, "extended headers are not supported by this server");
                 yield Outcome.CONTINUE;
@@ -198,6 +208,57 @@ final class Handshake {
                 channelCodecs.adaptive() ? new AdaptiveChoice() : null);
         log.debug("{}: relocation channel with codec {}", peer, name);
         reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));
+        return Outcome.CONTINUE;
+    }
+
+    /** Accepts write tracking for an export whose writes are recorded; see {@link RelocTracking}. */
+    private Outcome relocTracking(ByteBuffer data) throws IOException {
+        if (!structuredReplies) {
+            error(OPT_RELOC_TRACKING, REP_ERR_INVALID, "RELOC_TRACKING needs STRUCTURED_REPLY first");
+            return Outcome.CONTINUE;
+        }
+        String name;
+        try {
+            name = RelocTracking.decodeOption(data);
+        } catch (NbdProtocolException e) {
+            error(OPT_RELOC_TRACKING, REP_ERR_INVALID, "malformed RELOC_TRACKING: " + e.getMessage());
+            return Outcome.CONTINUE;
+        }
+        Optional<Export> export = resolve(name);
+        if (export.isEmpty()) {
+            error(OPT_RELOC_TRACKING, REP_ERR_UNKNOWN, "export '" + name + "' does not exist; exports: " + names());
+            return Outcome.CONTINUE;
+        }
+        if (tracked(export.get().device()).isEmpty()) {
+            trackingExport = null;
+            error(OPT_RELOC_TRACKING, REP_ERR_UNSUP, "export '" + name + "' does not record its writes here");
+            return Outcome.CONTINUE;
+        }
+        trackingExport = export.get();
+        log.debug("{}: write tracking for export '{}'", peer, name);
+        reply(OPT_RELOC_TRACKING, REP_ACK, ByteBuffer.allocate(0));
+        return Outcome.CONTINUE;
+    }
+
+    /** Sends an export's hot regions when its device records them; see {@link RelocHeat}. */
+    private Outcome heat(ByteBuffer data) throws IOException {
+        RelocHeat.Request request;
+        try {
+            request = RelocHeat.decodeRequest(data);
+        } catch (NbdProtocolException e) {
+            error(OPT_RELOC_HEAT, REP_ERR_INVALID, "malformed RELOC_HEAT: " + e.getMessage());
+            return Outcome.CONTINUE;
+        }
+        Optional<Export> export = resolve(request.exportName());
+        if (export.isEmpty()) {
+            error(OPT_RELOC_HEAT, REP_ERR_UNKNOWN, "no export '" + request.exportName() + "'; exports: " + names());
+        } else if (export.get().device() instanceof AccessHeat heat) {
+            var regions = heat.hottest(request.limit());
+            log.debug("{}: sent {} hot regions of '{}'", peer, regions.size(), export.get().name());
+            reply(OPT_RELOC_HEAT, REP_ACK, RelocHeat.encodeRegions(regions.subList(0, Math.min(regions.size(), request.limit()))));
+        } else {
+            error(OPT_RELOC_HEAT, REP_ERR_UNSUP, "export '" + export.get().name() + "' records no access heat");
+        }
         return Outcome.CONTINUE;
     }
 
@@ -308,11 +369,21 @@ final class Handshake {
         return Outcome.CONTINUE;
     }
 
-    private Session session(Export export) {
+    private Session session(Export chosen) {
+        // A Reloc peer copying the disk away is no use of it: its reads must not heat the map.
+        Export export = relocChannel != null && chosen.device() instanceof HeatRecordingDevice recording
+                ? new Export(chosen.name(), chosen.description(), recording.unrecorded()) : chosen;
         // Contexts chosen for another export do not carry over to this one.
-        int contextId = structuredReplies && export.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
+        int contextId = structuredReplies && chosen.equals(metaContextExport) ? ALLOCATION_CONTEXT_ID : 0;
+        var tracker = chosen.equals(trackingExport) ? tracked(chosen.device()).map(TrackedDevice::tracker).orElse(null) : null;
         return new Session(export, structuredReplies, contextId,
-                TransmissionFlags.of(export.device(), structuredReplies), relocChannel);
+                TransmissionFlags.of(export.device(), structuredReplies), relocChannel, tracker);
+    }
+
+    /** The write-recording device under an export's device, looking through heat recording. */
+    private static Optional<TrackedDevice> tracked(BlockDevice device) {
+        BlockDevice inner = device instanceof HeatRecordingDevice recording ? recording.unrecorded() : device;
+        return inner instanceof TrackedDevice tracked ? Optional.of(tracked) : Optional.empty();
     }
 
     private Optional<Export> resolve(String name) {

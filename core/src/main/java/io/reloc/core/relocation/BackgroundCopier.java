@@ -12,8 +12,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * Copies the blocks no client asked for yet, then detaches the relocation from its source.
  *
- * <p>It walks the disk in block order. Ranges the source reports as holes or zeroes (NBD
- * {@code base:allocation}) are made present locally without crossing the link; data is fetched in
+ * <p>It walks the disk in the order of its {@link io.reloc.api.CopyOrder}, first copying whatever
+ * ranges the order calls {@link io.reloc.api.CopyOrder#urgent() urgent} (read-ahead, hot
+ * regions). Ranges the source reports as holes or zeroes (NBD {@code base:allocation}) are made
+ * present locally without crossing the link; data is fetched in
  * runs of adjacent absent blocks, several runs in flight at once so the link's bandwidth-delay
  * product is filled. A client's demand fetch never waits for the copier inside Reloc (it has its
  * own connection), but on the link it queues behind whatever background data is ahead of it at
@@ -40,6 +42,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private static final long SMALLEST_PACED_RUN = 16 << 10;
     private static final long INITIAL_PACED_RUN = 64 << 10;
     private static final long STATE_LOG_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Least time between two pre-copy rounds: each asks the source once. */
+    private static final long PRECOPY_ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final RelocatingDevice device;
     private final io.reloc.api.CopyOrder order;
@@ -51,6 +55,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final SourceExtents extents;
     private boolean paused;
+    /** What is left of the order's last urgent range; copier thread only. */
+    private io.reloc.api.BlockRange urgent;
     private volatile boolean stopped;
     private volatile IOException lastFailure;
     private Thread thread;
@@ -100,11 +106,11 @@ public final class BackgroundCopier implements AutoCloseable {
         }
     }
 
-    /** Starts copying once the relocation is active. */
+    /** Starts copying once the relocation is active, or at once when it pre-copies. */
     public synchronized void start() {
         if (thread == null) {
             thread = Thread.ofPlatform().name("reloc-background-copy").daemon().unstarted(this::run);
-            device.onActivation(thread::start);
+            device.whenCopying(thread::start);
         }
     }
 
@@ -153,11 +159,17 @@ public final class BackgroundCopier implements AutoCloseable {
         try {
             while (!stopped) {
                 waitWhilePaused();
-                long block = device.nextAbsent(order.next(cursor));
+                Work work = nextUrgent(runBlocks(geometry), geometry);
+                long block = work != null ? work.first() : device.nextAbsent(order.next(cursor));
                 if (block < 0) {
                     awaitIdle();
                     if (device.complete()) {
                         return;
+                    }
+                    if (device.state() == RelocationState.PRECOPY) {
+                        precopyRound();
+                        cursor = 0;
+                        continue;
                     }
                     if (lastFailure != null) {
                         log.warn("background copy pass incomplete ({}); retrying in {} ms", lastFailure.getMessage(), backoffMillis);
@@ -174,12 +186,15 @@ public final class BackgroundCopier implements AutoCloseable {
                     cursor = 0;
                     continue;
                 }
-                Work work = plan(block, runBlocks(geometry), geometry);
-                cursor = work.first() + work.blocks();
-                if (work.zero()) {
-                    installZeroes(work); // no transfer: local only
+                if (work == null) {
+                    work = plan(block, runBlocks(geometry), geometry);
+                    cursor = work.first() + work.blocks();
+                }
+                Work planned = work;
+                if (planned.zero()) {
+                    installZeroes(planned); // no transfer: local only
                 } else {
-                    long bytes = (long) work.blocks() * geometry.blockSize();
+                    long bytes = (long) planned.blocks() * geometry.blockSize();
                     limiter.acquire(bytes);
                     DelayPacer.Fetch ticket = null;
                     if (pacer == null) {
@@ -189,7 +204,7 @@ public final class BackgroundCopier implements AutoCloseable {
                     }
                     running.incrementAndGet();
                     DelayPacer.Fetch sent = ticket;
-                    Thread.ofVirtual().start(() -> fetch(work, sent));
+                    Thread.ofVirtual().start(() -> fetch(planned, sent));
                 }
                 if (pacer != null && log.isDebugEnabled() && System.nanoTime() - lastStateLog > STATE_LOG_NANOS) {
                     log.debug("background pacing: {}", pacer);
@@ -222,6 +237,22 @@ public final class BackgroundCopier implements AutoCloseable {
         }
     }
 
+    /**
+     * Between passes of hybrid pre-copy: waits a little (less if activated meanwhile), then has
+     * the relocation forget the blocks the source rewrote, which the next pass copies again.
+     */
+    private void precopyRound() throws InterruptedException {
+        long deadline = System.nanoTime() + PRECOPY_ROUND_NANOS;
+        while (!stopped && device.state() == RelocationState.PRECOPY && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        try {
+            device.refreshPrecopy();
+        } catch (IOException e) {
+            log.warn("pre-copy round failed: {}; trying again", e.getMessage());
+        }
+    }
+
     private void installZeroes(Work work) {
         try {
             device.installZeroRun(work.first(), work.blocks());
@@ -249,6 +280,33 @@ public final class BackgroundCopier implements AutoCloseable {
                 running.notifyAll();
             }
         }
+    }
+
+    /**
+     * The next run of the order's urgent ranges (read-ahead, hot regions), or null when none is
+     * left; present blocks are skipped. Looks at a bounded number of ranges per call, so ranges
+     * that turn out present already cannot keep the copier from its plain order.
+     */
+    private Work nextUrgent(int runBlocks, BlockGeometry geometry) {
+        for (int looked = 0; looked < 64; looked++) {
+            if (urgent == null) {
+                urgent = order.urgent().orElse(null);
+                if (urgent == null) {
+                    return null;
+                }
+            }
+            long end = Math.min(urgent.end(), geometry.blockCount());
+            long block = urgent.first() < end ? device.nextAbsent(urgent.first()) : -1;
+            if (block < 0 || block >= end) {
+                urgent = null;
+                continue;
+            }
+            Work work = plan(block, (int) Math.min(runBlocks, end - block), geometry);
+            long rest = work.first() + work.blocks();
+            urgent = rest < end ? new io.reloc.api.BlockRange(rest, end - rest) : null;
+            return work;
+        }
+        return null;
     }
 
     /** The next piece of work from {@code block}: a zero run to install or a data run to fetch. */

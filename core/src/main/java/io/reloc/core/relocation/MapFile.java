@@ -25,7 +25,10 @@ import static java.util.Objects.requireNonNull;
  */
 public final class MapFile {
     private static final long MAGIC = 0x52454c4f434d4150L; // "RELOCMAP"
+    /** Maps without a tracking session; what Reloc wrote before hybrid pre-copy. */
     private static final int VERSION = 1;
+    /** Version 1 plus the tracking session and round, written in {@link RelocationState#PRECOPY} only. */
+    private static final int VERSION_TRACKING = 2;
 
     private final Path path;
 
@@ -60,8 +63,9 @@ public final class MapFile {
             }
             in.position(8);
             int version = in.getInt();
-            if (version != VERSION) {
-                throw corrupt("it has version " + version + "; this Reloc reads version " + VERSION);
+            if (version != VERSION && version != VERSION_TRACKING) {
+                throw corrupt("it has version " + version + "; this Reloc reads versions " + VERSION + " and "
+                        + VERSION_TRACKING);
             }
             RelocationState state = RelocationState.values()[in.get()];
             ActivationTrigger trigger = ActivationTrigger.values()[in.get()];
@@ -72,6 +76,11 @@ public final class MapFile {
             in.get(identity);
             byte[] cacheId = new byte[in.getInt()];
             in.get(cacheId);
+            long session = version == VERSION_TRACKING ? in.getLong() : 0;
+            int round = version == VERSION_TRACKING ? in.getInt() : 0;
+            if ((state == RelocationState.PRECOPY) != (version == VERSION_TRACKING)) {
+                throw corrupt("its state " + state + " does not fit its version " + version);
+            }
             BlockGeometry geometry = new BlockGeometry(size, blockSize);
             long[] bits = new long[PresenceMap.wordsFor(geometry.blockCount())];
             if (in.remaining() != bits.length * 8L + 4) {
@@ -79,7 +88,7 @@ public final class MapFile {
             }
             in.asLongBuffer().get(bits);
             MapHeader header = new MapHeader(geometry, new String(identity, StandardCharsets.UTF_8),
-                    new String(cacheId, StandardCharsets.UTF_8), state, trigger);
+                    new String(cacheId, StandardCharsets.UTF_8), state, trigger, session, round);
             return Optional.of(new Contents(header, bits));
         } catch (RuntimeException e) {
             throw corrupt("it is malformed (" + e.getMessage() + ")");
@@ -90,12 +99,17 @@ public final class MapFile {
     public void write(MapHeader header, long[] bits) throws IOException {
         byte[] identity = header.sourceIdentity().getBytes(StandardCharsets.UTF_8);
         byte[] cacheId = header.cacheId().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer out = ByteBuffer.allocate(8 + 4 + 4 + 8 + 4 + 4 + identity.length + 4 + cacheId.length + bits.length * 8 + 4);
-        out.putLong(MAGIC).putInt(VERSION)
+        boolean tracking = header.state() == RelocationState.PRECOPY;
+        ByteBuffer out = ByteBuffer.allocate(8 + 4 + 4 + 8 + 4 + 4 + identity.length + 4 + cacheId.length
+                + (tracking ? 12 : 0) + bits.length * 8 + 4);
+        out.putLong(MAGIC).putInt(tracking ? VERSION_TRACKING : VERSION)
                 .put((byte) header.state().ordinal()).put((byte) header.trigger().ordinal()).putShort((short) 0)
                 .putLong(header.geometry().size()).putInt(header.geometry().blockSize())
                 .putInt(identity.length).put(identity)
                 .putInt(cacheId.length).put(cacheId);
+        if (tracking) {
+            out.putLong(header.trackingSession()).putInt(header.trackingRound());
+        }
         out.asLongBuffer().put(bits);
         out.position(out.position() + bits.length * 8);
         CRC32C crc = new CRC32C();

@@ -4,8 +4,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * One bit per block: set once the block's bytes are in the local store. Bits are only ever set,
- * never cleared, which lets readers test a bit without a lock. Thread safe.
+ * One bit per block: set once the block's bytes are in the local store. Once a relocation is
+ * active, bits are only ever set, never cleared, which lets readers test a bit without a lock
+ * (before that, hybrid pre-copy may {@link #markAbsent clear} the bit of a block the source
+ * rewrote). Thread safe.
  *
  * <p>This is the in-memory map. What is durable is a {@link #snapshot() snapshot} written by
  * {@link MapFile} only after the local store was flushed, so a bit reaches disk only after its
@@ -64,6 +66,23 @@ public final class PresenceMap {
         return false;
     }
 
+    /**
+     * Clears the bit; returns whether it was set. Only for blocks that nobody reads through the
+     * map: pre-copied blocks before activation (hybrid pre-copy), whose bits say "copied, not yet
+     * trusted". Once a relocation is active, bits are only ever set.
+     */
+    public boolean markAbsent(long block) {
+        checkIndex(block);
+        int index = (int) (block >>> 6);
+        long bit = 1L << block;
+        long old = words.getAndUpdate(index, w -> w & ~bit);
+        if ((old & bit) != 0) {
+            present.decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
     public long presentCount() {
         return present.get();
     }
@@ -76,6 +95,19 @@ public final class PresenceMap {
     public long nextAbsent(long from) {
         for (long block = Math.max(0, from); block < blockCount; ) {
             long word = ~words.get((int) (block >>> 6)) >>> (block & 63);
+            if (word != 0) {
+                long found = block + Long.numberOfTrailingZeros(word);
+                return found < blockCount ? found : -1;
+            }
+            block = (block | 63) + 1;
+        }
+        return -1;
+    }
+
+    /** The first present block at or after {@code from}, or -1 if there is none. */
+    public long nextPresent(long from) {
+        for (long block = Math.max(0, from); block < blockCount; ) {
+            long word = words.get((int) (block >>> 6)) >>> (block & 63);
             if (word != 0) {
                 long found = block + Long.numberOfTrailingZeros(word);
                 return found < blockCount ? found : -1;

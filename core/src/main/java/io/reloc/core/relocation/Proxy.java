@@ -94,7 +94,7 @@ public final class Proxy implements Closeable {
             BlockDevice cache = openCache(plugins, cachePath, OptionalLong.of(source.size()));
             String cacheId = mapExists ? CacheId.read(cachePath).orElse("") : CacheId.assign(cachePath);
             RelocatingDevice device = closeOnFailure(cache, () -> RelocatingDevice.open(cache, source, mapFile,
-                    config.blockSize(), identity(config.source()), cacheId, config.activate()));
+                    config.blockSize(), identity(config.source()), cacheId, config.startMode()));
             // Background copy gets a connection of its own, so that a client's demand fetch never
             // waits behind background transfers queued on the same connection.
             ReconnectingSource lane = null;
@@ -109,7 +109,10 @@ public final class Proxy implements Closeable {
             }
             // Without the strategy plugins on the class path, block order is the linear strategy itself.
             io.reloc.api.CopyOrder order = copyStrategy.isPresent()
-                    ? copyStrategy.get().create(device.geometry().blockCount()) : cursor -> cursor;
+                    ? copyStrategy.get().create(new io.reloc.api.CopyContext(device.geometry().blockCount(),
+                            device.geometry().blockSize(), () -> sourceHeat(plugins, config.source())))
+                    : cursor -> cursor;
+            device.onAccess(order::onAccess);
             BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()), order);
             copier.start();
             RelocationStatus status = device.status();
@@ -136,6 +139,23 @@ public final class Proxy implements Closeable {
             case "shared" -> false;
             default -> throw new IllegalArgumentException(LANE_PROPERTY + " must be separate or shared, not '" + lane + "'");
         };
+    }
+
+    /** Most hot regions asked of a source: bounds the transfer and the order's memory. */
+    static final int HEAT_LIMIT = 4096;
+
+    /** The source's heat map for a strategy that asks; empty, with a warning, when it cannot be had. */
+    private static java.util.List<io.reloc.api.HotRegion> sourceHeat(Plugins plugins, URI uri) {
+        try {
+            var heat = plugins.sourceConnectors().get(uri.getScheme()).hotRegions(uri, HEAT_LIMIT);
+            log.info("source {} {}", redacted(uri), heat.isEmpty() ? "has no access heat map; hot regions will be learned from clients"
+                    : "sent an access heat map of " + heat.size() + " regions");
+            return heat;
+        } catch (IOException | RuntimeException e) {
+            log.warn("cannot get the access heat map of {} ({}); hot regions will be learned from clients",
+                    redacted(uri), e.getMessage());
+            return java.util.List.of();
+        }
     }
 
     private static BlockDevice openCache(Plugins plugins, Path path, OptionalLong size) throws IOException {

@@ -19,12 +19,13 @@ public record ProxyStatus(RelocationStatus relocation, String source, boolean so
                           long rateBytesPerSecond, long bytesFromSource, long backgroundBytes, boolean detached) {
 
     /**
-     * The state as the control plane names it: {@code standby}, {@code relocating},
+     * The state as the control plane names it: {@code standby}, {@code precopy}, {@code relocating},
      * {@code paused}, {@code complete}, or {@code detached} after a forced detach.
      */
     public String stateName() {
         return switch (relocation.state()) {
             case STANDBY -> "standby";
+            case PRECOPY -> "precopy";
             case ACTIVE -> detached ? "detached" : paused ? "paused" : "relocating";
             case COMPLETE -> "complete";
         };

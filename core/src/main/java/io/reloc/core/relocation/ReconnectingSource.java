@@ -5,6 +5,9 @@ import io.reloc.api.ReadOnlyBlockDevice;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.Extent;
+import io.reloc.core.tracking.DirtyBlocks;
+import io.reloc.core.tracking.SourceTracking;
+import io.reloc.core.tracking.TrackingUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,6 +15,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static java.util.Objects.requireNonNull;
@@ -21,9 +25,12 @@ import static java.util.Objects.requireNonNull;
  * request, the connection is dropped and reopened with exponential back-off, and the read is
  * retried. A read gives up with {@link BlockError#IO} only when the source has stayed unreachable
  * for the hold timeout, so a client sees either the right bytes or EIO, never wrong data.
- * {@link #redirect} points it at a new address (the source moved). Thread safe; read-only.
+ * {@link #redirect} points it at a new address (the source moved). Write tracking (hybrid
+ * pre-copy) is passed to the connection, when it offers it; a session lives at the source, so it
+ * survives reconnects, and a source that restarted says it does not know it. Thread safe;
+ * read-only.
  */
-public final class ReconnectingSource implements ReadOnlyBlockDevice {
+public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTracking {
     private static final Logger log = LoggerFactory.getLogger(ReconnectingSource.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -128,6 +135,32 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice {
         return retrying("allocation status at " + offset, source -> source.extents(offset, length));
     }
 
+    @Override
+    public long startTracking(int granularity) throws IOException {
+        return retrying("start of write tracking", source -> tracking(source).startTracking(granularity));
+    }
+
+    @Override
+    public Optional<DirtyBlocks> dirtySince(long session, int acknowledgedRound) throws IOException {
+        return retrying("query of written blocks", source -> tracking(source).dirtySince(session, acknowledgedRound));
+    }
+
+    @Override
+    public void endTracking(long session) throws IOException {
+        retrying("end of write tracking", source -> {
+            tracking(source).endTracking(session);
+            return null;
+        });
+    }
+
+    private SourceTracking tracking(BlockDevice source) throws TrackingUnavailableException {
+        if (source instanceof SourceTracking tracking) {
+            return tracking;
+        }
+        throw new TrackingUnavailableException("source " + description() + " cannot report the writes it receives "
+                + "(only a Reloc server can)");
+    }
+
     @FunctionalInterface
     private interface SourceCall<T> {
         T call(BlockDevice source) throws IOException;
@@ -145,6 +178,8 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice {
             }
             try {
                 return call.call(source);
+            } catch (TrackingUnavailableException e) {
+                throw e; // a property of the source, not an outage
             } catch (BlockDeviceException e) {
                 if (e.error() == BlockError.INVALID) {
                     throw e;

@@ -6,19 +6,25 @@ import io.reloc.api.BlockError;
 import io.reloc.api.Extent;
 import io.reloc.api.ZeroFlag;
 import io.reloc.core.store.Ranges;
+import io.reloc.core.tracking.DirtyBlocks;
+import io.reloc.core.tracking.SourceTracking;
+import io.reloc.core.tracking.TrackingUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -42,6 +48,16 @@ import static java.util.Objects.requireNonNull;
  * <li>I5: {@link #complete()} persists a full map in state COMPLETE before the source is closed.</li>
  * </ul>
  *
+ * <p>Hybrid pre-copy ({@link RelocationState#PRECOPY}): before switch-over, blocks are copied while
+ * the source still changes; their bits mean "copied, not yet trusted". The source tracks writes
+ * (see {@link SourceTracking}); each round, and finally at activation, the blocks it reports
+ * written are cleared from the map ({@link #refreshPrecopy()}). A copy whose source read may
+ * predate such an answer is never installed after it: every copy notes the pre-copy epoch before
+ * it reads the source and installs only if no answer was applied since (under the block's lock).
+ * A round's answer is acknowledged to the source only once the cleared map is durable, so a crash
+ * makes the source repeat it; a source that lost the session makes the relocation distrust every
+ * pre-copied block.
+ *
  * <p>Thread safe. Buffers are never retained.
  */
 public final class RelocatingDevice implements BlockDevice {
@@ -58,6 +74,13 @@ public final class RelocatingDevice implements BlockDevice {
     private final ConcurrentHashMap<Long, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final Object persistLock = new Object();
     private final List<Runnable> activationListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> copyListeners = new CopyOnWriteArrayList<>();
+    /** Bumped whenever pre-copied blocks are forgotten; see the class comment. */
+    private final AtomicLong precopyEpoch = new AtomicLong();
+    /** Bits cleared so far: a map with as many bits as the persisted one may still differ from it. */
+    private final AtomicLong clearedBits = new AtomicLong();
+    private final AtomicLong precopyRounds = new AtomicLong();
+    private final AtomicLong precopyForgotten = new AtomicLong();
     private final AtomicLong demandFetches = new AtomicLong();
     private final AtomicLong backgroundFetches = new AtomicLong();
     private final AtomicLong zeroBlocks = new AtomicLong();
@@ -65,7 +88,9 @@ public final class RelocatingDevice implements BlockDevice {
     private volatile BlockDevice source;
     private volatile BlockDevice backgroundSource;
     private volatile MapHeader header;
+    private volatile AccessListener accessListener = (first, count, write, client) -> { };
     private long persistedPresent = -1;
+    private long persistedCleared = -1;
 
     private RelocatingDevice(BlockDevice cache, BlockDevice source, MapFile mapFile, MapHeader header, PresenceMap map) {
         this.cache = cache;
@@ -93,7 +118,28 @@ public final class RelocatingDevice implements BlockDevice {
      */
     public static RelocatingDevice open(BlockDevice cache, BlockDevice source, MapFile mapFile, int blockSize,
                                         String sourceIdentity, String cacheId, boolean activate) throws IOException {
+        return open(cache, source, mapFile, blockSize, sourceIdentity, cacheId,
+                activate ? StartMode.ACTIVE : StartMode.STANDBY);
+    }
+
+    /**
+     * Opens a relocation, resuming from {@code mapFile} when it exists. A relocation that was
+     * already activated stays active whatever {@code mode} says. One that was pre-copying resumes
+     * pre-copying with {@link StartMode#PRECOPY}, is activated with {@link StartMode#ACTIVE} (after
+     * asking the source what it rewrote), and drops what it pre-copied with
+     * {@link StartMode#STANDBY}.
+     *
+     * @param source the source, read-only; with {@link StartMode#PRECOPY} it must implement
+     *     {@link SourceTracking}
+     * @throws TrackingUnavailableException with {@link StartMode#PRECOPY} when the source cannot
+     *     track writes
+     * @throws IOException with a message saying what does not match when the map belongs to
+     *     another disk or source, or the cache has the wrong size
+     */
+    public static RelocatingDevice open(BlockDevice cache, BlockDevice source, MapFile mapFile, int blockSize,
+                                        String sourceIdentity, String cacheId, StartMode mode) throws IOException {
         requireNonNull(source, "source is null");
+        requireNonNull(mode, "mode is null");
         requireNonNull(sourceIdentity, "sourceIdentity is null");
         var existing = requireNonNull(mapFile, "mapFile is null").read();
         BlockGeometry geometry = new BlockGeometry(source.size(), blockSize);
@@ -103,16 +149,55 @@ public final class RelocatingDevice implements BlockDevice {
             header = existing.get().header();
             checkMatches(mapFile, header, geometry, sourceIdentity, cacheId);
             map = new PresenceMap(geometry.blockCount(), existing.get().bits());
-            if (activate && header.state() == RelocationState.STANDBY) {
+            if (mode == StartMode.ACTIVE && header.state() == RelocationState.STANDBY) {
                 header = header.with(RelocationState.ACTIVE, ActivationTrigger.AT_START);
+            } else if (mode == StartMode.PRECOPY && header.state() == RelocationState.STANDBY) {
+                header = header.with(RelocationState.PRECOPY, ActivationTrigger.NONE);
+            } else if (mode == StartMode.STANDBY && header.state() == RelocationState.PRECOPY) {
+                log.info("started without pre-copy: dropping {} pre-copied blocks", map.presentCount());
+                header = header.with(RelocationState.STANDBY, ActivationTrigger.NONE);
+                map = new PresenceMap(geometry.blockCount());
             }
         } else {
-            header = activate
-                    ? new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.ACTIVE, ActivationTrigger.AT_START)
-                    : new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.STANDBY, ActivationTrigger.NONE);
+            header = switch (mode) {
+                case ACTIVE -> new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.ACTIVE, ActivationTrigger.AT_START);
+                case STANDBY -> new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.STANDBY, ActivationTrigger.NONE);
+                case PRECOPY -> new MapHeader(geometry, sourceIdentity, cacheId, RelocationState.PRECOPY, ActivationTrigger.NONE);
+            };
             map = new PresenceMap(geometry.blockCount());
         }
-        return start(cache, source, mapFile, header, map);
+        if (header.state() == RelocationState.PRECOPY && header.trackingSession() == 0) {
+            // Before anything is copied: a write is either seen by the copy or recorded.
+            header = header.tracking(startSession(source, blockSize), 0);
+        }
+        RelocatingDevice device = start(cache, source, mapFile, header, map);
+        if (mode == StartMode.ACTIVE && device.state() == RelocationState.PRECOPY) {
+            try {
+                device.activate(ActivationTrigger.AT_START);
+            } catch (IOException | RuntimeException e) {
+                device.close();
+                throw e;
+            }
+        }
+        return device;
+    }
+
+    private static long startSession(BlockDevice source, int blockSize) throws IOException {
+        try {
+            return tracking(source).startTracking(blockSize);
+        } catch (TrackingUnavailableException e) {
+            throw new TrackingUnavailableException(e.getMessage().contains("start without pre-copy") ? e.getMessage()
+                    : e.getMessage() + "; hybrid pre-copy needs a source that reports its writes (a Reloc server): "
+                    + "start without pre-copy (plain standby) instead", e);
+        }
+    }
+
+    private static SourceTracking tracking(BlockDevice source) throws TrackingUnavailableException {
+        if (source instanceof SourceTracking tracking) {
+            return tracking;
+        }
+        throw new TrackingUnavailableException("source " + source + " cannot report the writes it receives (only a "
+                + "Reloc server can); hybrid pre-copy needs that: start without pre-copy (plain standby) instead");
     }
 
     /**
@@ -178,6 +263,16 @@ public final class RelocatingDevice implements BlockDevice {
                 demandFetches.get(), backgroundFetches.get(), zeroBlocks.get());
     }
 
+    /** Pre-copy rounds done since this process started (not counting the final one at activation). */
+    public long precopyRounds() {
+        return precopyRounds.get();
+    }
+
+    /** Pre-copied blocks forgotten because the source rewrote them (or lost track), since this process started. */
+    public long precopyForgotten() {
+        return precopyForgotten.get();
+    }
+
     public BlockGeometry geometry() {
         return geometry;
     }
@@ -189,24 +284,171 @@ public final class RelocatingDevice implements BlockDevice {
     /** Runs {@code listener} once the relocation becomes active (at once if it already is). */
     public void onActivation(Runnable listener) {
         activationListeners.add(listener);
-        if (state() != RelocationState.STANDBY) {
+        if (state() == RelocationState.ACTIVE || state() == RelocationState.COMPLETE) {
             listener.run();
         }
     }
 
     /**
-     * Leaves standby: from now on fetched blocks are kept and copied in the background. Durable
-     * before it returns. Does nothing if already active.
+     * Runs {@code listener} once when background copy may start: at once when pre-copying or
+     * active, else at activation.
+     */
+    public void whenCopying(Runnable listener) {
+        AtomicBoolean ran = new AtomicBoolean();
+        Runnable once = () -> {
+            if (ran.compareAndSet(false, true)) {
+                listener.run();
+            }
+        };
+        copyListeners.add(once);
+        if (state() != RelocationState.STANDBY) {
+            once.run();
+        }
+    }
+
+    /**
+     * Leaves standby: from now on fetched blocks are kept and copied in the background. From
+     * pre-copy, first asks the source which blocks it received writes for and forgets those (all
+     * pre-copied blocks if the source cannot say). Durable before it returns. Does nothing if
+     * already active.
      */
     public void activate(ActivationTrigger trigger) throws IOException {
+        RelocationState before;
+        long session;
         synchronized (persistLock) {
-            if (header.state() != RelocationState.STANDBY) {
-                return;
+            before = header.state();
+            session = header.trackingSession();
+            switch (before) {
+                case ACTIVE, COMPLETE -> {
+                    return;
+                }
+                case STANDBY -> persist(header.with(RelocationState.ACTIVE, trigger));
+                case PRECOPY -> {
+                    Optional<DirtyBlocks> dirty;
+                    try {
+                        dirty = tracking(source()).dirtySince(session, header.trackingRound());
+                        if (dirty.isEmpty()) {
+                            log.warn("the source no longer knows write-tracking session {} (did it restart?); "
+                                    + "fetching every pre-copied block again", Long.toHexString(session));
+                        }
+                    } catch (IOException e) {
+                        log.warn("cannot ask the source which pre-copied blocks it rewrote ({}); fetching them all again",
+                                e.getMessage());
+                        dirty = Optional.empty();
+                    }
+                    long forgotten = forget(dirty);
+                    persist(header.with(RelocationState.ACTIVE, trigger));
+                    log.info("switch-over: {} pre-copied blocks kept, {} rewritten at the source forgotten",
+                            map.presentCount(), forgotten);
+                }
             }
-            persist(header.with(RelocationState.ACTIVE, trigger));
         }
         log.info("relocation active (trigger: {})", trigger);
         activationListeners.forEach(Runnable::run);
+        if (before == RelocationState.STANDBY) {
+            copyListeners.forEach(Runnable::run);
+        }
+        if (before == RelocationState.PRECOPY) {
+            try {
+                tracking(source()).endTracking(session);
+            } catch (IOException e) {
+                log.debug("ending write-tracking session {}: {}", Long.toHexString(session), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * One round of iterative pre-copy: asks the source which blocks were written since the last
+     * round and forgets those copied already, so that the background copier copies them again.
+     * When the source has lost the session (it restarted), starts a new one and forgets every
+     * pre-copied block. Durable before it returns, and only then acknowledged to the source (by
+     * the next round).
+     *
+     * @return how many pre-copied blocks were forgotten, or -1 when not pre-copying
+     */
+    public long refreshPrecopy() throws IOException {
+        synchronized (persistLock) {
+            if (header.state() != RelocationState.PRECOPY) {
+                return -1;
+            }
+            SourceTracking tracking = tracking(source());
+            Optional<DirtyBlocks> dirty = tracking.dirtySince(header.trackingSession(), header.trackingRound());
+            MapHeader next;
+            if (dirty.isPresent()) {
+                next = header.tracking(header.trackingSession(), dirty.get().round());
+            } else {
+                log.warn("the source no longer knows write-tracking session {} (did it restart?); pre-copying afresh",
+                        Long.toHexString(header.trackingSession()));
+                // The new session starts before the bits are cleared: copies made after the clearing
+                // read the source after it, so their blocks' later writes are recorded.
+                next = header.tracking(tracking.startTracking(geometry.blockSize()), 0);
+            }
+            long forgotten = forget(dirty);
+            persist(next);
+            precopyRounds.incrementAndGet();
+            log.debug("pre-copy round {}: {} blocks rewritten at the source, {} pre-copied blocks kept",
+                    next.trackingRound(), forgotten, map.presentCount());
+            return forgotten;
+        }
+    }
+
+    /**
+     * Forgets the pre-copied blocks {@code dirty} names, or all of them when it is empty. Copies
+     * in flight are not installed after this (their source read may predate the answer). Call
+     * with {@code persistLock} held, in pre-copy.
+     */
+    private long forget(Optional<DirtyBlocks> dirty) throws IOException {
+        precopyEpoch.incrementAndGet();
+        AtomicLong forgotten = new AtomicLong();
+        long blocks = map.blockCount();
+        if (blocks == 0) {
+            return 0;
+        }
+        if (dirty.isEmpty()) {
+            withBlocksLocked(0, blocks - 1, () -> {
+                for (long b = map.nextPresent(0); b >= 0; b = map.nextPresent(b + 1)) {
+                    if (map.markAbsent(b)) {
+                        forgotten.incrementAndGet();
+                    }
+                }
+            });
+        } else {
+            BitSet set = dirty.get().blocks();
+            for (int b = set.nextSetBit(0); b >= 0 && b < blocks; b = set.nextSetBit(b + 1)) {
+                long block = b;
+                if (map.isPresent(block)) {
+                    withBlocksLocked(block, block, () -> {
+                        if (map.markAbsent(block)) {
+                            forgotten.incrementAndGet();
+                        }
+                    });
+                }
+            }
+        }
+        clearedBits.addAndGet(forgotten.get());
+        precopyForgotten.addAndGet(forgotten.get());
+        return forgotten.get();
+    }
+
+    /**
+     * Tells {@code listener} of every client read and write from now on (a copy strategy that
+     * reacts to clients). Replaces the previous listener.
+     */
+    public void onAccess(AccessListener listener) {
+        accessListener = requireNonNull(listener, "listener is null");
+    }
+
+    /** Reports an access of {@code [offset, offset + length)} unless the relocation is over. */
+    private void report(long offset, long length, boolean write) {
+        if (length > 0 && state() != RelocationState.COMPLETE) {
+            long first = geometry.blockOf(offset);
+            try {
+                accessListener.onAccess(first, geometry.blockOf(offset + length - 1) - first + 1, write, 0);
+            } catch (RuntimeException e) {
+                // A strategy's mistake must not fail the client's request: the copy order is advice.
+                log.debug("access listener failed: {}", e.toString());
+            }
+        }
     }
 
     /**
@@ -214,7 +456,7 @@ public final class RelocatingDevice implements BlockDevice {
      * same block share the transfer.
      */
     public void copyInBackground(long block) throws IOException {
-        if (state() == RelocationState.ACTIVE) {
+        if (copying()) {
             ensurePresent(block, backgroundFetches);
         }
     }
@@ -226,7 +468,7 @@ public final class RelocatingDevice implements BlockDevice {
      * @return how many blocks were fetched (0 if {@code first} was present or taken)
      */
     public int copyRun(long first, int maxBlocks) throws IOException {
-        if (state() != RelocationState.ACTIVE) {
+        if (!copying()) {
             return 0;
         }
         List<CompletableFuture<Void>> claimed = claim(first, maxBlocks);
@@ -239,6 +481,7 @@ public final class RelocatingDevice implements BlockDevice {
     /**
      * Makes absent blocks that the source reports as reading zero present without transferring
      * them: the local range is zeroed (a hole in a sparse cache) and the blocks marked present.
+     * Only once active: before, the source's allocation may change after it was asked.
      *
      * @return how many blocks were zeroed
      */
@@ -251,8 +494,9 @@ public final class RelocatingDevice implements BlockDevice {
         if (count == 0) {
             return 0;
         }
+        long epoch = precopyEpoch.get();
         settle(first, claimed, () -> {
-            install(first, count, block -> cache.writeZeroes(geometry.start(block), geometry.length(block), Set.of()),
+            install(first, count, epoch, block -> cache.writeZeroes(geometry.start(block), geometry.length(block), Set.of()),
                     () -> cache.writeZeroes(geometry.start(first),
                             geometry.start(first + count - 1) + geometry.length(first + count - 1) - geometry.start(first), Set.of()));
             zeroBlocks.addAndGet(count);
@@ -319,8 +563,10 @@ public final class RelocatingDevice implements BlockDevice {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         Ranges.check(offset, dst.remaining(), size());
+        // Before the fetch, so that a strategy can start reading ahead while this read waits.
+        report(offset, dst.remaining(), false);
         switch (state()) {
-            case STANDBY -> source().read(offset, dst);
+            case STANDBY, PRECOPY -> source().read(offset, dst);
             case ACTIVE -> {
                 if (dst.hasRemaining()) {
                     ensureRangePresent(geometry.blockOf(offset), geometry.blockOf(offset + dst.remaining() - 1), demandFetches);
@@ -423,7 +669,7 @@ public final class RelocatingDevice implements BlockDevice {
     public List<Extent> extents(long offset, long length) throws IOException {
         Ranges.check(offset, length, size());
         return switch (state()) {
-            case STANDBY -> source().extents(offset, length);
+            case STANDBY, PRECOPY -> source().extents(offset, length);
             case COMPLETE -> cache.extents(offset, length);
             case ACTIVE -> {
                 // Report one run of blocks with the same presence: local runs from the cache,
@@ -465,6 +711,7 @@ public final class RelocatingDevice implements BlockDevice {
             change.run();
             return;
         }
+        report(offset, length, true);
         long first = geometry.blockOf(offset);
         long last = geometry.blockOf(offset + length - 1);
         for (long edge : first == last ? new long[] {first} : new long[] {first, last}) {
@@ -485,7 +732,7 @@ public final class RelocatingDevice implements BlockDevice {
     }
 
     private void activateOnWrite() throws IOException {
-        if (state() == RelocationState.STANDBY) {
+        if (state() == RelocationState.STANDBY || state() == RelocationState.PRECOPY) {
             activate(ActivationTrigger.FIRST_WRITE);
         }
     }
@@ -522,7 +769,7 @@ public final class RelocatingDevice implements BlockDevice {
                 continue; // present now, or the other fetch failed and this one may try
             }
             fetchClaimed(block, claimed, counter);
-            block += claimed.size();
+            // Not past the run: a pre-copy answer may have dropped it; present blocks are skipped above.
         }
     }
 
@@ -554,6 +801,8 @@ public final class RelocatingDevice implements BlockDevice {
         int count = claimed.size();
         long start = geometry.start(first);
         long end = geometry.start(first + count - 1) + geometry.length(first + count - 1);
+        // Noted before the source is read: an answer about writes applied after this drops the copy.
+        long epoch = precopyEpoch.get();
         settle(first, claimed, () -> {
             ByteBuffer data = ByteBuffer.allocate((int) (end - start));
             try {
@@ -563,7 +812,7 @@ public final class RelocatingDevice implements BlockDevice {
                         + " from the source: " + e.getMessage(), e);
             }
             data.flip();
-            install(first, count, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
+            install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
                     geometry.length(block)), false), () -> cache.write(start, data, false));
             counter.addAndGet(count);
         });
@@ -592,8 +841,11 @@ public final class RelocatingDevice implements BlockDevice {
      * that a local write made present meanwhile (it wins: I3). One write for the whole run when
      * nothing was skipped.
      */
-    private void install(long first, int count, BlockAction writeBlock, IoAction writeAll) throws IOException {
+    private void install(long first, int count, long epoch, BlockAction writeBlock, IoAction writeAll) throws IOException {
         withBlocksLocked(first, first + count - 1, () -> {
+            if (precopyEpoch.get() != epoch) {
+                return; // the source reported writes since this copy read it: it may be stale
+            }
             boolean allAbsent = true;
             for (long block = first; block < first + count; block++) {
                 allAbsent &= !map.isPresent(block);
@@ -655,15 +907,22 @@ public final class RelocatingDevice implements BlockDevice {
         }
     }
 
+    /** Whether background copy runs: active, or pre-copying. */
+    private boolean copying() {
+        RelocationState s = state();
+        return s == RelocationState.ACTIVE || s == RelocationState.PRECOPY;
+    }
+
     private static int stripe(long block) {
         return (int) (block % STRIPES);
     }
 
     /** Writes the map durably; call with {@code persistLock} held (or during construction). */
     private void persist(MapHeader newHeader) throws IOException {
+        long clearedBefore = clearedBits.get();
         long presentBefore = map.presentCount();
         long[] bits = map.snapshot();
-        if (newHeader.equals(header) && presentBefore == persistedPresent) {
+        if (newHeader.equals(header) && presentBefore == persistedPresent && clearedBefore == persistedCleared) {
             cache.flush();
             return;
         }
@@ -671,6 +930,7 @@ public final class RelocatingDevice implements BlockDevice {
         mapFile.write(newHeader, bits);
         header = newHeader;
         persistedPresent = presentBefore;
+        persistedCleared = clearedBefore;
     }
 
     private BlockDevice source() throws BlockDeviceException {

@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Model-based test of the relocation engine: random sequences of client I/O, background copy,
- * crashes, source outages and detach run against a {@link RelocatingDevice} and a byte-array
- * model; after every step the two must agree (DESIGN.md I1–I5). Failures print the seed and the
- * shrunk sequence; replay with {@code -Dreloc.seed=N}.
+ * crashes, source outages, writes at the source before switch-over, hybrid pre-copy rounds and
+ * detach run against a {@link RelocatingDevice} and a byte-array model; after every step the two
+ * must agree (DESIGN.md I1–I5). Failures print the seed and the shrunk sequence; replay with
+ * {@code -Dreloc.seed=N}.
  */
 class RelocationPropertyTest {
     private static final int BLOCK = 4096;
@@ -35,7 +36,8 @@ class RelocationPropertyTest {
     @TempDir
     Path dir;
 
-    sealed interface Action permits Read, Write, Zero, Trim, Flush, Copy, CopyRun, ZeroRun, Crash, SourceDown, SourceUp, Activate, Complete, Cache {}
+    sealed interface Action permits Read, Write, Zero, Trim, Flush, Copy, CopyRun, ZeroRun, Crash, SourceDown, SourceUp,
+            Activate, Complete, Cache, SourceWrite, PrecopyRound, SourceRestart, Reopen {}
 
     record Read(int offset, int length) implements Action {}
 
@@ -68,7 +70,64 @@ class RelocationPropertyTest {
 
     record Cache(int offset, int length) implements Action {}
 
+    /** The VM writes at the source before switch-over (ignored once the relocation is active). */
+    record SourceWrite(int offset, int length, byte fill) implements Action {}
+
+    /** A round of iterative pre-copy: the engine forgets the pre-copied blocks the source rewrote. */
+    record PrecopyRound() implements Action {}
+
+    /** The source server restarts: it forgets its write-tracking sessions. */
+    record SourceRestart() implements Action {}
+
+    /** The proxy stops cleanly and starts again with another mode (with the source reachable). */
+    record Reopen(StartMode mode) implements Action {}
+
+    /** Standby sequences: the base actions and, now and then, a write at the source. */
     private static final ActionGenerator<Action> GENERATOR = (random, sofar) -> {
+        if (random.nextInt(10) == 0) {
+            return sourceWrite(random);
+        }
+        return base(random);
+    };
+
+    /** Pre-copy sequences: fewer client writes (one ends pre-copy), more copying and source writes. */
+    private static final ActionGenerator<Action> PRECOPY_GENERATOR = (random, sofar) -> {
+        int roll = random.nextInt(100);
+        if (roll < 15) {
+            return sourceWrite(random);
+        } else if (roll < 25) {
+            return new Copy(1 + random.nextInt(6));
+        } else if (roll < 32) {
+            return new CopyRun(random.nextInt((int) new BlockGeometry(SIZE, BLOCK).blockCount()), 1 + random.nextInt(5));
+        } else if (roll < 39) {
+            return new PrecopyRound();
+        } else if (roll < 45) {
+            int[] r = range(random);
+            return new Read(r[0], r[1]);
+        } else if (roll < 52) {
+            return new Crash();
+        } else if (roll < 55) {
+            return new Reopen(StartMode.values()[random.nextInt(StartMode.values().length)]);
+        } else if (roll < 58) {
+            return new SourceRestart();
+        } else if (roll < 62) {
+            return new SourceDown();
+        } else if (roll < 67) {
+            return new SourceUp();
+        } else if (roll < 71) {
+            return new Activate();
+        } else if (roll < 76) {
+            return new Flush();
+        }
+        return base(random);
+    };
+
+    private static SourceWrite sourceWrite(RandomGenerator random) {
+        int[] r = range(random);
+        return new SourceWrite(r[0], r[1], (byte) (1 + random.nextInt(255)));
+    }
+
+    private static Action base(RandomGenerator random) {
         int roll = random.nextInt(100);
         if (roll < 22) {
             int[] r = range(random);
@@ -105,7 +164,7 @@ class RelocationPropertyTest {
             int[] r = range(random);
             return new Cache(r[0], r[1]);
         }
-    };
+    }
 
     /** Ranges biased towards block edges, where partial-block logic lives. */
     private static int[] range(RandomGenerator random) {
@@ -130,6 +189,7 @@ class RelocationPropertyTest {
                     new Write(w.offset(), w.length(), w.fill(), false));
             case Read r when r.length() > 1 -> List.of(new Read(r.offset(), r.length() / 2));
             case Copy c when c.blocks() > 1 -> List.of(new Copy(c.blocks() - 1));
+            case SourceWrite w when w.length() > 1 -> List.of(new SourceWrite(w.offset(), w.length() / 2, w.fill()));
             default -> List.of();
         };
     }
@@ -139,11 +199,19 @@ class RelocationPropertyTest {
         new PropertyRunner<>(GENERATOR, RelocationPropertyTest::simpler)
                 .sequences(300)
                 .length(1, 60)
-                .check("relocation engine matches a byte-array model", this::run);
+                .check("relocation engine matches a byte-array model", actions -> run(actions, StartMode.STANDBY));
     }
 
-    /** One sequence against a fresh relocation. */
-    private void run(List<Action> actions) throws IOException {
+    @Test
+    void precopyAgreesWithTheModel() {
+        new PropertyRunner<>(PRECOPY_GENERATOR, RelocationPropertyTest::simpler)
+                .sequences(300)
+                .length(1, 60)
+                .check("hybrid pre-copy matches a byte-array model", actions -> run(actions, StartMode.PRECOPY));
+    }
+
+    /** One sequence against a fresh relocation started in {@code mode}. */
+    private void run(List<Action> actions, StartMode mode) throws IOException {
         Path caseDir = Files.createTempDirectory(dir, "case");
         byte[] content = new byte[SIZE];
         new Random(actions.size()).nextBytes(content);
@@ -155,7 +223,8 @@ class RelocationPropertyTest {
         CrashableStore cache = new CrashableStore(SIZE);
         MapFile mapFile = new MapFile(caseDir.resolve("disk.map"));
         Model model = new Model(content);
-        RelocatingDevice device = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", false);
+        RelocatingDevice device = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", mode);
+        StartMode launch = mode;
         int step = 0;
         for (Action action : actions) {
             step++;
@@ -220,7 +289,7 @@ class RelocationPropertyTest {
                 case Crash c -> {
                     cache.crash();
                     source.detached = false;
-                    RelocatingDevice reopened = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", false);
+                    RelocatingDevice reopened = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", launch);
                     model.crashed();
                     device = reopened;
                     source.detached = device.state() == RelocationState.COMPLETE;
@@ -238,6 +307,26 @@ class RelocationPropertyTest {
                     }
                 }
                 case Cache c -> attempt(where, source, () -> d.cache(c.offset(), c.length()));
+                case SourceWrite w -> {
+                    // Only before switch-over: afterwards the source must not change.
+                    if (d.state() == RelocationState.STANDBY || d.state() == RelocationState.PRECOPY) {
+                        byte[] data = new byte[w.length()];
+                        Arrays.fill(data, w.fill());
+                        source.writeAtSource(w.offset(), data);
+                        model.sourceWrite(w.offset(), data);
+                    }
+                }
+                case PrecopyRound r -> attempt(where, source, d::refreshPrecopy);
+                case SourceRestart r -> source.restart();
+                case Reopen r -> {
+                    device.close();
+                    model.flushed(); // close flushes the cache (and writes the map unless complete)
+                    source.down = false;
+                    source.detached = false;
+                    launch = r.mode();
+                    device = RelocatingDevice.open(cache, source, mapFile, BLOCK, "test", "cache-1", launch);
+                    source.detached = device.state() == RelocationState.COMPLETE;
+                }
             }
             if (source.violation != null) {
                 throw new AssertionError(where + ": " + source.violation);
@@ -246,6 +335,8 @@ class RelocationPropertyTest {
         // A full read-back only at the end: done after every step it would fetch every block and
         // leave nothing absent for the rest of the sequence to exercise.
         source.down = false;
+        // Through the cache, so that pre-copied blocks are checked too.
+        device.activate(ActivationTrigger.CONTROL);
         ByteBuffer all = ByteBuffer.allocate(SIZE);
         device.read(0, all);
         model.expect("final read-back", 0, all.array());
@@ -296,6 +387,12 @@ class RelocationPropertyTest {
                 // FUA makes the engine persist the whole map (and so every completed write).
                 flushed();
             }
+        }
+
+        /** Before switch-over the disk reads as the source, crash or not. */
+        void sourceWrite(int offset, byte[] data) {
+            System.arraycopy(data, 0, current, offset, data.length);
+            System.arraycopy(data, 0, durable, offset, data.length);
         }
 
         void flushed() {

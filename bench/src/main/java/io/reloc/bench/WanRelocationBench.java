@@ -15,63 +15,139 @@ import io.reloc.core.relocation.RelocationState;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Relocates a disk from an in-process {@code reloc serve} through the WAN emulator to an
- * in-process proxy and reports time to completion against the link's bound and the bytes that
- * crossed the link. Usage:
- * {@code WanRelocationBench SIZE_MIB random|vmlike|sparse RTT RATE [DIR]}, e.g.
- * {@code 256 random 20ms 100mbit}.
+ * Relocates a disk from a source served in-process by {@code reloc serve} (or by nbdkit, a plain
+ * NBD server) through the WAN emulator to an in-process proxy, and reports time to completion
+ * against the link's bound, the bytes that crossed the link and, while the copy runs, the latency
+ * of a VM's 4 KiB reads of blocks not yet copied (demand fetches). Usage:
+ * {@code WanRelocationBench SIZE_MIB random|vmlike|sparse RTT RATE [DIR] [OPTION...]}, e.g.
+ * {@code 256 random 20ms 100mbit /tmp/w --block-size 4096}. Options: {@code --block-size BYTES}
+ * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
+ * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
+ * default 50), {@code --channel on|off|adaptive} (the Reloc server's {@code reloc-channel} option). The background copy's pacing and lane follow the system properties of
+ * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
     private static final int CHUNK = 64 * 1024;
+    private static final int PROBE_BYTES = 4096;
 
     private WanRelocationBench() {}
+
+    private record Options(int blockSize, String codec, String source, long probeMillis, String channel) {}
+
+    private static Options options(String[] args, int from) {
+        int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
+        String codec = "auto";
+        String source = "reloc";
+        long probe = 50;
+        String channel = "on";
+        for (int i = from; i < args.length; i += 2) {
+            String value = args[i + 1];
+            switch (args[i]) {
+                case "--block-size" -> blockSize = Integer.parseInt(value);
+                case "--codec" -> codec = value;
+                case "--source" -> source = value;
+                case "--probe-ms" -> probe = Long.parseLong(value);
+                case "--channel" -> channel = value;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; there are --block-size, --codec, --source, --probe-ms, --channel");
+            }
+        }
+        return new Options(blockSize, codec, source, probe, channel);
+    }
 
     public static void main(String[] args) throws Exception {
         long size = Long.parseLong(args[0]) << 20;
         String content = args[1];
         LinkSettings link = new LinkSettings(LinkSettings.parseDuration(args[2]), LinkSettings.parseRate(args[3]), Duration.ZERO);
-        Path dir = args.length > 4 ? Path.of(args[4]) : Files.createTempDirectory("reloc-wan-bench");
-        Path source = dir.resolve("source-" + content + ".img");
-        long allocated = write(source, size, content, 42);
+        boolean hasDir = args.length > 4 && !args[4].startsWith("--");
+        Path dir = hasDir ? Path.of(args[4]) : Files.createTempDirectory("reloc-wan-bench");
+        Options options = options(args, hasDir ? 5 : 4);
+        Path source = dir.resolve("source-" + content + "-" + (size >> 20) + ".img");
+        long allocated = writeOnce(source, size, content, 42);
         Path cache = dir.resolve("cache-" + content + ".img");
         Files.deleteIfExists(cache);
         Files.deleteIfExists(ProxyConfig.defaultMap(cache));
 
         Plugins plugins = Plugins.load();
         ExportRegistry exports = new ExportRegistry();
-        exports.add(new Export("d", "", plugins.stores().get("file").open(StoreSpec.file(source, true))));
-        FrontEnd server = plugins.frontEnds().get("nbd").create(FrontEndConfig.of(new InetSocketAddress("127.0.0.1", 0)), exports);
-        server.start();
-        try (WanLink wan = WanLink.start(new InetSocketAddress("127.0.0.1", 0), server.localAddress(), link, 1)) {
+        FrontEnd server = null;
+        Process nbdkit = null;
+        InetSocketAddress target;
+        switch (options.source()) {
+            case "reloc" -> {
+                exports.add(new Export("d", "", plugins.stores().get("file").open(StoreSpec.file(source, true))));
+                server = plugins.frontEnds().get("nbd").create(new FrontEndConfig(new InetSocketAddress("127.0.0.1", 0),
+                        java.util.Map.of("reloc-channel", options.channel())), exports);
+                server.start();
+                target = server.localAddress();
+            }
+            case "nbdkit" -> {
+                int port = freePort();
+                nbdkit = new ProcessBuilder("nbdkit", "-f", "-r", "-i", "127.0.0.1", "-p", Integer.toString(port),
+                        "-e", "d", "file", source.toString()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                target = new InetSocketAddress("127.0.0.1", port);
+                awaitListening(target);
+            }
+            default -> throw new IllegalArgumentException("--source must be reloc or nbdkit");
+        }
+        String uptimeBefore = loadAverage();
+        try (WanLink wan = WanLink.start(new InetSocketAddress("127.0.0.1", 0), target, link, 1)) {
             long start = System.nanoTime();
-            URI uri = URI.create("nbd://127.0.0.1:" + wan.address().getPort() + "/d");
-            try (Proxy proxy = Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), CHUNK, true,
+            URI uri = URI.create("nbd://127.0.0.1:" + wan.address().getPort() + "/d?codec=" + options.codec());
+            Latencies latencies = new Latencies();
+            try (Proxy proxy = Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
                     Duration.ofSeconds(30), 0), plugins)) {
+                Thread probe = options.probeMillis() > 0
+                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies))
+                        : null;
                 while (proxy.status().relocation().state() != RelocationState.COMPLETE) {
                     Thread.sleep(20);
+                }
+                if (probe != null) {
+                    probe.interrupt();
+                    probe.join();
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long wire = wan.bytesDownstream() + wan.bytesUpstream();
             double bound = allocated * 8.0 / link.bitsPerSecond();
+            double busy = wan.bytesDownstream() * 8.0 / link.bitsPerSecond() / seconds;
             boolean same = Files.mismatch(source, cache) == -1;
-            System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.1f MiB | %.3f | %s |%n",
-                    content, size >> 20, args[3], args[2], allocated / 1048576.0, seconds, bound, 100 * bound / seconds,
-                    wire / 1048576.0, (double) wire / Math.max(1, allocated), same ? "identical" : "DIFFERENT");
+            System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
+            System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
+                            + "| %.1f MiB | %.3f | %s | %s | %s → %s |%n",
+                    content, size >> 20, args[3], args[2], options.source(), options.source().equals("reloc")
+                            ? options.codec() + (options.channel().equals("on") ? "" : " (" + options.channel() + ")") : "plain NBD",
+                    options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
+                    wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
+                    same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());
             if (!same) {
                 System.exit(1);
             }
         } finally {
-            server.close();
+            if (server != null) {
+                server.close();
+            }
+            if (nbdkit != null) {
+                nbdkit.destroy();
+                nbdkit.waitFor();
+            }
             exports.list().forEach(e -> {
                 try {
                     e.device().close();
@@ -79,7 +155,128 @@ public final class WanRelocationBench {
                     // exiting
                 }
             });
+            Files.deleteIfExists(cache);
+            Files.deleteIfExists(ProxyConfig.defaultMap(cache));
         }
+    }
+
+    /**
+     * A VM reading 4 KiB at a random block the copy has not reached yet, every {@code probeMillis}:
+     * each such read is a demand fetch across the link.
+     */
+    private static void probe(Proxy proxy, WanLink wan, Options options, Latencies latencies) {
+        SplittableRandom random = new SplittableRandom(7);
+        var device = proxy.device();
+        long blocks = device.geometry().blockCount();
+        ByteBuffer buffer = ByteBuffer.allocate(PROBE_BYTES);
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.sleep(options.probeMillis());
+                long block = -1;
+                for (int tries = 0; tries < 100 && block < 0; tries++) {
+                    long candidate = random.nextLong(blocks);
+                    if (!device.isPresent(candidate)) {
+                        block = candidate;
+                    }
+                }
+                if (block < 0 || device.state() != RelocationState.ACTIVE) {
+                    continue;
+                }
+                long offset = device.geometry().start(block);
+                buffer.clear();
+                latencies.backlog(wan.downstreamBacklogNanos());
+                long t0 = System.nanoTime();
+                device.read(offset, buffer);
+                latencies.add(t0, System.nanoTime() - t0);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            System.err.println("demand read failed: " + e.getMessage());
+        }
+    }
+
+    /** Demand-read latencies, in nanoseconds. Thread safe. */
+    private static final class Latencies {
+        private final List<Long> values = new ArrayList<>();
+        private final List<Long> backlogs = new ArrayList<>();
+        private final long start = System.nanoTime();
+        private final StringBuilder slow = new StringBuilder();
+
+        synchronized void add(long at, long nanos) {
+            values.add(nanos);
+            if (nanos > 40_000_000L) {
+                slow.append(String.format(Locale.ROOT, " %.1fs:%.0fms", (at - start) / 1e9, nanos / 1e6));
+            }
+        }
+
+        /** The bottleneck's queue (in time) when a demand read was issued. */
+        synchronized void backlog(long nanos) {
+            backlogs.add(nanos);
+        }
+
+        /** The reads slower than 40 ms and when they started, for the log. */
+        synchronized String slowReads() {
+            return slow.toString();
+        }
+
+        synchronized String summary() {
+            if (values.isEmpty()) {
+                return "– | – | 0 | –";
+            }
+            List<Long> sorted = new ArrayList<>(values);
+            Collections.sort(sorted);
+            List<Long> queue = new ArrayList<>(backlogs);
+            Collections.sort(queue);
+            return String.format(Locale.ROOT, "%.1f ms | %.1f ms | %d | %.1f / %.1f ms", percentile(sorted, 50),
+                    percentile(sorted, 99), sorted.size(), percentile(queue, 50), percentile(queue, 99));
+        }
+
+        private static double percentile(List<Long> sorted, double p) {
+            int index = (int) Math.ceil(p / 100 * sorted.size()) - 1;
+            return sorted.get(Math.clamp(index, 0, sorted.size() - 1)) / 1e6;
+        }
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return fields[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void awaitListening(InetSocketAddress address) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (true) {
+            try (Socket socket = new Socket()) {
+                socket.connect(address, 1000);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("nbdkit did not start listening on " + address, e);
+                }
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** As {@link #write}, but reuses a disk written before (its allocated size is kept beside it). */
+    static long writeOnce(Path path, long size, String content, long seed) throws IOException {
+        Path note = path.resolveSibling(path.getFileName() + ".allocated");
+        if (Files.exists(path) && Files.exists(note) && Files.size(path) == size) {
+            return Long.parseLong(Files.readString(note).trim());
+        }
+        long allocated = write(path, size, content, seed);
+        Files.writeString(note, Long.toString(allocated));
+        return allocated;
     }
 
     /**

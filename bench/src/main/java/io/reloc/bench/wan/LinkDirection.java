@@ -43,6 +43,11 @@ final class LinkDirection {
         return delivery;
     }
 
+    /** How long a chunk entering now would wait for the chunks ahead of it: the queue, in time. */
+    synchronized long backlogNanos(long now) {
+        return Math.max(0, busyUntil - now);
+    }
+
     /** Bytes that have entered this direction so far. */
     long bytes() {
         return bytes.get();

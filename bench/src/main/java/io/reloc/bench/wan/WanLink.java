@@ -87,6 +87,14 @@ public final class WanLink implements Closeable {
         return downstream.bytes();
     }
 
+    /**
+     * How long data sent back to clients now would queue at the link's bottleneck behind data
+     * already sent: what a demand reply leaving the source now waits, whichever connection it uses.
+     */
+    public long downstreamBacklogNanos() {
+        return downstream.backlogNanos(System.nanoTime());
+    }
+
     /** Resets every connection and refuses new ones until {@link #restore()}. */
     public void cut() {
         cut = true;

@@ -17,16 +17,31 @@ import static java.util.Objects.requireNonNull;
  * regions). Ranges the source reports as holes or zeroes (NBD {@code base:allocation}) are made
  * present locally without crossing the link; data is fetched in
  * runs of adjacent absent blocks, several runs in flight at once so the link's bandwidth-delay
- * product is filled ({@link AdaptiveWindow} finds how many). Runs are kept to a quarter megabyte
- * so that a client's demand fetch, which never waits for the copier, does not queue behind much
- * of it on a shared link. Pause, resume and the rate limit apply at once.
+ * product is filled. A client's demand fetch never waits for the copier inside Reloc (it has its
+ * own connection), but on the link it queues behind whatever background data is ahead of it at
+ * the bottleneck; so by default a {@link DelayPacer} sizes and paces the fetches to keep that
+ * queue near empty (about a millisecond) while using the link, with fetches of about a
+ * millisecond of link time each. The system property {@value #PACING_PROPERTY}{@code =throughput}
+ * selects the older {@link AdaptiveWindow} instead (quarter-megabyte runs, as many in flight as
+ * raise throughput), to compare. Pause, resume and the rate limit apply at once.
  */
 public final class BackgroundCopier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BackgroundCopier.class);
     /** Persist progress this often, so a crash costs at most this much refetching. */
     private static final long CHECKPOINT_NANOS = TimeUnit.SECONDS.toNanos(2);
-    /** Small enough that a demand fetch waits behind little background data on a slow link. */
+    /** Run size of the throughput window: small enough that a demand fetch waits behind little. */
     private static final int RUN_BYTES = 256 << 10;
+    /** {@code delay} (default) or {@code throughput}: how background fetches are sized and paced. */
+    public static final String PACING_PROPERTY = "reloc.background.pacing";
+    /** Queueing delay the pacer tolerates at the bottleneck, in milliseconds (default 1). */
+    public static final String QUEUE_PROPERTY = "reloc.background.queue-ms";
+    /** Link time of one background fetch, in milliseconds (default 1). */
+    public static final String RUN_TIME_PROPERTY = "reloc.background.run-ms";
+    private static final long LARGEST_PACED_RUN = 1 << 20;
+    /** Below this the cost per request, not the link, limits the copy on a busy machine. */
+    private static final long SMALLEST_PACED_RUN = 16 << 10;
+    private static final long INITIAL_PACED_RUN = 64 << 10;
+    private static final long STATE_LOG_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Least time between two pre-copy rounds: each asks the source once. */
     private static final long PRECOPY_ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -34,6 +49,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private final io.reloc.api.CopyOrder order;
     private final RateLimiter limiter;
     private final AdaptiveWindow window = new AdaptiveWindow(System::nanoTime);
+    /** Null when the throughput window is used instead. */
+    private final DelayPacer pacer;
     private final Object pauseLock = new Object();
     private final AtomicInteger running = new AtomicInteger();
     private final SourceExtents extents;
@@ -43,6 +60,7 @@ public final class BackgroundCopier implements AutoCloseable {
     private volatile boolean stopped;
     private volatile IOException lastFailure;
     private Thread thread;
+    private volatile Thread checkpoint;
 
     public BackgroundCopier(RelocatingDevice device, RateLimiter limiter) {
         this(device, limiter, cursor -> cursor);
@@ -54,6 +72,38 @@ public final class BackgroundCopier implements AutoCloseable {
         this.device = requireNonNull(device, "device is null");
         this.limiter = requireNonNull(limiter, "limiter is null");
         this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
+        this.pacer = pacer(device.geometry().blockSize());
+    }
+
+    private static DelayPacer pacer(int blockSize) {
+        String pacing = System.getProperty(PACING_PROPERTY, "delay");
+        switch (pacing) {
+            case "delay" -> {
+                long queue = millisProperty(QUEUE_PROPERTY, 1.0);
+                long run = millisProperty(RUN_TIME_PROPERTY, 1.0);
+                long smallest = Math.max(blockSize, SMALLEST_PACED_RUN);
+                long largest = Math.max(smallest, LARGEST_PACED_RUN);
+                return new DelayPacer(System::nanoTime, new DelayPacer.Settings(queue, run, smallest, largest,
+                        Math.clamp(INITIAL_PACED_RUN, smallest, largest)));
+            }
+            case "throughput" -> {
+                return null;
+            }
+            default -> throw new IllegalArgumentException(PACING_PROPERTY + " must be delay or throughput, not '" + pacing + "'");
+        }
+    }
+
+    private static long millisProperty(String name, double defaultMillis) {
+        String text = System.getProperty(name);
+        try {
+            double millis = text == null ? defaultMillis : Double.parseDouble(text);
+            if (!(millis > 0) || millis > 10_000) {
+                throw new NumberFormatException();
+            }
+            return (long) (millis * 1e6);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number of milliseconds above 0, not '" + text + "'");
+        }
     }
 
     /** Starts copying once the relocation is active, or at once when it pre-copies. */
@@ -89,22 +139,27 @@ public final class BackgroundCopier implements AutoCloseable {
 
     /** Background fetches allowed in flight now (adapted to the link). */
     public int window() {
-        return window.limit();
+        return pacer == null ? window.limit() : (int) Math.max(1, pacer.window() / pacer.runBytes());
     }
 
     private record Work(long first, int blocks, boolean zero) {}
 
+    private int runBlocks(BlockGeometry geometry) {
+        long bytes = pacer == null ? RUN_BYTES : pacer.runBytes();
+        return (int) Math.max(1, bytes / geometry.blockSize());
+    }
+
     private void run() {
         BlockGeometry geometry = device.geometry();
-        int runBlocks = Math.max(1, RUN_BYTES / geometry.blockSize());
         long cursor = 0;
         long lastCheckpoint = System.nanoTime();
+        long lastStateLog = lastCheckpoint;
         long backoffMillis = 100;
         long presentAtPassStart = device.status().presentBlocks();
         try {
             while (!stopped) {
                 waitWhilePaused();
-                Work work = nextUrgent(runBlocks, geometry);
+                Work work = nextUrgent(runBlocks(geometry), geometry);
                 long block = work != null ? work.first() : device.nextAbsent(order.next(cursor));
                 if (block < 0) {
                     awaitIdle();
@@ -132,20 +187,32 @@ public final class BackgroundCopier implements AutoCloseable {
                     continue;
                 }
                 if (work == null) {
-                    work = plan(block, runBlocks, geometry);
+                    work = plan(block, runBlocks(geometry), geometry);
                     cursor = work.first() + work.blocks();
                 }
                 Work planned = work;
                 if (planned.zero()) {
                     installZeroes(planned); // no transfer: local only
                 } else {
-                    limiter.acquire((long) planned.blocks() * geometry.blockSize());
-                    window.acquire();
+                    long bytes = (long) planned.blocks() * geometry.blockSize();
+                    limiter.acquire(bytes);
+                    DelayPacer.Fetch ticket = null;
+                    if (pacer == null) {
+                        window.acquire();
+                    } else {
+                        ticket = pacer.acquire(bytes);
+                    }
                     running.incrementAndGet();
-                    Thread.ofVirtual().start(() -> fetch(planned));
+                    DelayPacer.Fetch sent = ticket;
+                    Thread.ofVirtual().start(() -> fetch(planned, sent));
                 }
-                if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS) {
-                    device.flush();
+                if (pacer != null && log.isDebugEnabled() && System.nanoTime() - lastStateLog > STATE_LOG_NANOS) {
+                    log.debug("background pacing: {}", pacer);
+                    lastStateLog = System.nanoTime();
+                }
+                if (System.nanoTime() - lastCheckpoint > CHECKPOINT_NANOS && checkpointDone()) {
+                    // On its own thread: an fsync can take long, and paced fetches must not wait.
+                    checkpoint = Thread.ofVirtual().name("reloc-checkpoint").start(this::checkpoint);
                     lastCheckpoint = System.nanoTime();
                     backoffMillis = lastFailure == null ? 100 : backoffMillis;
                 }
@@ -154,6 +221,19 @@ public final class BackgroundCopier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.error("background copy stopped: {}", e.getMessage());
+        }
+    }
+
+    private boolean checkpointDone() {
+        Thread t = checkpoint;
+        return t == null || !t.isAlive();
+    }
+
+    private void checkpoint() {
+        try {
+            device.flush();
+        } catch (IOException e) {
+            log.warn("saving background copy progress failed: {}", e.getMessage());
         }
     }
 
@@ -182,7 +262,7 @@ public final class BackgroundCopier implements AutoCloseable {
         }
     }
 
-    private void fetch(Work work) {
+    private void fetch(Work work, DelayPacer.Fetch ticket) {
         long moved = 0;
         try {
             moved = (long) device.copyRun(work.first(), work.blocks()) * device.geometry().blockSize();
@@ -190,7 +270,11 @@ public final class BackgroundCopier implements AutoCloseable {
             lastFailure = e;
             log.debug("background fetch of blocks {}+{} failed: {}", work.first(), work.blocks(), e.getMessage());
         } finally {
-            window.release(moved);
+            if (ticket == null) {
+                window.release(moved);
+            } else {
+                pacer.done(ticket, moved);
+            }
             synchronized (running) {
                 running.decrementAndGet();
                 running.notifyAll();
@@ -270,5 +354,9 @@ public final class BackgroundCopier implements AutoCloseable {
             t.join(TimeUnit.SECONDS.toMillis(10));
         }
         awaitIdle();
+        Thread c = checkpoint;
+        if (c != null) {
+            c.join();
+        }
     }
 }

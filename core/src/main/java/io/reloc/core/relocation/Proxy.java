@@ -98,7 +98,7 @@ public final class Proxy implements Closeable {
             // Background copy gets a connection of its own, so that a client's demand fetch never
             // waits behind background transfers queued on the same connection.
             ReconnectingSource lane = null;
-            if (device.state() != RelocationState.COMPLETE) {
+            if (device.state() != RelocationState.COMPLETE && separateLane()) {
                 try {
                     lane = connect(plugins, config.source(), config);
                     device.separateBackgroundLane(lane);
@@ -124,6 +124,21 @@ public final class Proxy implements Closeable {
             source.close();
             throw e;
         }
+    }
+
+    /**
+     * {@code separate} (default) or {@code shared}: whether background copy has its own
+     * connection to the source. {@code shared} exists to measure what the separate lane buys.
+     */
+    public static final String LANE_PROPERTY = "reloc.background.lane";
+
+    private static boolean separateLane() {
+        String lane = System.getProperty(LANE_PROPERTY, "separate");
+        return switch (lane) {
+            case "separate" -> true;
+            case "shared" -> false;
+            default -> throw new IllegalArgumentException(LANE_PROPERTY + " must be separate or shared, not '" + lane + "'");
+        };
     }
 
     /** Most hot regions asked of a source: bounds the transfer and the order's memory. */

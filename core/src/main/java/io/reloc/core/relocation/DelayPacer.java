@@ -1,0 +1,299 @@
+package io.reloc.core.relocation;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+
+/**
+ * Paces background fetches so that they use the link without building a queue at its bottleneck,
+ * where a client's demand fetch would wait behind them (the link is one FIFO shared by every
+ * connection). In the spirit of BBR, with LEDBAT's (RFC 6817) idea of a queueing-delay target:
+ * it measures the bottleneck's delivery rate (per round trip; the most over the last
+ * {@value #RATE_ROUNDS} round trips) and the minimum round trip of a fetch (over the last
+ * {@value #MIN_RTT_WINDOW_SECONDS} s), and sends at that rate, which by itself builds no queue.
+ * To find out whether the link could carry more, one round trip in eight sends a little faster
+ * (by {@code targetQueue / minRtt}, so at most one target's worth of queue forms) and the next
+ * one as much slower, which drains what the probe queued. A round trip whose fastest fetch took
+ * longer than the minimum plus twice the target, twice in a row, means a standing queue (the link slowed, or
+ * clients took part of it): the rate estimate is replaced by what that round trip delivered and
+ * the next round trip drains. Judging by the fastest fetch of a round trip keeps the controller
+ * deaf to fetches that were slow for other reasons (a busy CPU at either end), which a queue at
+ * the link never is: it delays every fetch. The bytes in flight are capped at twice the
+ * bandwidth-delay product, a safety net only. Fetches are sized to take about {@code runTime} on
+ * the link, since a demand reply may wait behind the one being sent.
+ *
+ * <p>Startup doubles the rate every round trip until it stops growing by a quarter for three
+ * round trips, then drains the queue it built at half the rate.
+ *
+ * <p>Times are in nanoseconds from the given clock, rates in bytes per second. Thread safe;
+ * {@link #acquire} blocks, the other methods do not.
+ */
+final class DelayPacer {
+    static final int RATE_ROUNDS = 10;
+    static final int MIN_RTT_WINDOW_SECONDS = 10;
+    private static final int STARTUP_ROUNDS_WITHOUT_GROWTH = 3;
+    /** In flight before anything is measured: a few fetches, as TCP's initial window. */
+    private static final int INITIAL_FETCHES = 4;
+
+    /** How large fetches get and how much queue is tolerated. */
+    record Settings(long targetQueueNanos, long runNanos, long minRunBytes, long maxRunBytes, long initialRunBytes) {
+        Settings {
+            if (targetQueueNanos <= 0 || runNanos <= 0 || minRunBytes <= 0 || maxRunBytes < minRunBytes
+                    || initialRunBytes < minRunBytes || initialRunBytes > maxRunBytes) {
+                throw new IllegalArgumentException("pacer settings out of range: " + targetQueueNanos + ", " + runNanos
+                        + ", " + minRunBytes + ".." + maxRunBytes + ", " + initialRunBytes);
+            }
+        }
+    }
+
+    /** A fetch on its way: what was known when it was sent, to measure the rate when it ends. */
+    record Fetch(long bytes, long sentAt, boolean appLimited) {}
+
+    enum Phase { STARTUP, DRAIN, CRUISE }
+
+    private record Sample(long key, double value) {}
+
+    /** Rounds per probing cycle in CRUISE: probe up, drain, then six at the measured rate. */
+    private static final int CYCLE = 8;
+    private static final double CRUISE_GAIN = 0.98;
+
+    private final LongSupplier clock;
+    private final Settings settings;
+    /** Rate samples per round; the front is the maximum of the window. */
+    private final ArrayDeque<Sample> rates = new ArrayDeque<>();
+    /** RTT samples by time; the front is the minimum of the window. */
+    private final ArrayDeque<Sample> rtts = new ArrayDeque<>();
+
+    private Phase phase = Phase.STARTUP;
+    private long inFlight;
+    private long delivered;
+    private long nextSendAt;
+    private long round;
+    /** The round ends when a fetch sent after it began ends. */
+    private long roundStartedAt;
+    private long roundStartDelivered;
+    private boolean roundAppLimited;
+    private long roundMinRtt = Long.MAX_VALUE;
+    private double startupBest;
+    private int roundsWithoutGrowth;
+    /** Pacing gain of the current round in CRUISE. */
+    private double gain = 1;
+    private int cycleRound;
+    private boolean queuedBefore;
+    private long standingQueues;
+
+    DelayPacer(LongSupplier clock, Settings settings) {
+        this.clock = clock;
+        this.settings = settings;
+        long now = clock.getAsLong();
+        this.nextSendAt = now;
+        this.roundStartedAt = now;
+    }
+
+    /** Bytes per second the bottleneck delivers, as measured; 0 before the first measurement. */
+    synchronized double rate() {
+        return rates.isEmpty() ? 0 : rates.peekFirst().value();
+    }
+
+    /** The smallest round trip of a fetch seen recently; 0 before the first. */
+    synchronized long minRtt() {
+        return rtts.isEmpty() ? 0 : (long) rtts.peekFirst().value();
+    }
+
+    synchronized Phase phase() {
+        return phase;
+    }
+
+    synchronized long inFlight() {
+        return inFlight;
+    }
+
+    /** How many bytes may be in flight now. */
+    synchronized long window() {
+        double rate = rate();
+        long minRtt = minRtt();
+        if (rate == 0 || minRtt == 0) {
+            return INITIAL_FETCHES * settings.initialRunBytes();
+        }
+        // A cap only: pacing keeps the queue short, the cap keeps a wrong pace from flooding it.
+        double bdp = rate * minRtt / 1e9;
+        return Math.max((long) (2 * bdp), 4 * runBytes());
+    }
+
+    /** Sending rate in bytes per second, or 0 for not paced. */
+    synchronized double pacingRate() {
+        double rate = rate();
+        long minRtt = minRtt();
+        if (rate == 0 || minRtt == 0) {
+            return 0;
+        }
+        return switch (phase) {
+            case STARTUP -> 2 * rate;
+            case DRAIN -> rate / 2;
+            case CRUISE -> gain * rate;
+        };
+    }
+
+    /** How large the next fetch should be: about {@code runTime} at the measured rate. */
+    synchronized long runBytes() {
+        double rate = rate();
+        if (rate == 0) {
+            return settings.initialRunBytes();
+        }
+        long bytes = (long) (rate * settings.runNanos() / 1e9);
+        return Math.clamp(bytes, settings.minRunBytes(), settings.maxRunBytes());
+    }
+
+    /**
+     * How long to wait before a fetch of {@code bytes} may be sent: 0 to send now,
+     * {@link Long#MAX_VALUE} until a fetch in flight ends (the window is full).
+     */
+    synchronized long delayBeforeSend(long bytes) {
+        if (inFlight > 0 && inFlight + bytes > window()) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, nextSendAt - clock.getAsLong());
+    }
+
+    /** Records that a fetch of {@code bytes} leaves now; give the result to {@link #done}. */
+    synchronized Fetch sent(long bytes) {
+        long now = clock.getAsLong();
+        // Sent neither as fast as the pacing allows nor up to the window: the copier had nothing
+        // to send, so what this round measures may be less than the link can do.
+        boolean appLimited = now - nextSendAt > settings.runNanos() && inFlight + 2 * bytes <= window();
+        if (inFlight == 0 && phase != Phase.STARTUP) {
+            appLimited = true;
+        }
+        inFlight += bytes;
+        double pace = pacingRate();
+        // A sender woken a little late may catch up by one run, but a pause earns no burst.
+        nextSendAt = Math.max(nextSendAt, now - settings.runNanos()) + (pace == 0 ? 0 : (long) (bytes * 1e9 / pace));
+        return new Fetch(bytes, now, appLimited);
+    }
+
+    /** Blocks until a fetch of {@code bytes} may be sent, then records it as sent. */
+    Fetch acquire(long bytes) throws InterruptedException {
+        while (true) {
+            long delay;
+            synchronized (this) {
+                delay = delayBeforeSend(bytes);
+                if (delay == 0) {
+                    return sent(bytes);
+                }
+                if (delay == Long.MAX_VALUE) {
+                    wait();
+                    continue;
+                }
+            }
+            // Outside the monitor: parking is finer than Object.wait's milliseconds.
+            LockSupport.parkNanos(delay);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+
+    /** The fetch ended, having moved {@code moved} bytes (0 if it failed or found nothing to do). */
+    synchronized void done(Fetch fetch, long moved) {
+        long now = clock.getAsLong();
+        inFlight -= fetch.bytes();
+        notifyAll();
+        if (moved <= 0) {
+            return;
+        }
+        delivered += moved;
+        long rtt = Math.max(1, now - fetch.sentAt());
+        addRtt(now, rtt);
+        roundMinRtt = Math.min(roundMinRtt, rtt);
+        roundAppLimited |= fetch.appLimited();
+        if (fetch.sentAt() >= roundStartedAt && now - roundStartedAt >= minRtt()) {
+            endRound(now);
+        }
+    }
+
+    private void endRound(long now) {
+        round++;
+        long minRtt = minRtt();
+        double roundRate = (delivered - roundStartDelivered) * 1e9 / (now - roundStartedAt);
+        // A round that had nothing to send says only that the link is at least this fast.
+        if (!roundAppLimited || roundRate > rate()) {
+            addRate(roundRate);
+        }
+        while (!rates.isEmpty() && rates.peekFirst().key() <= round - RATE_ROUNDS) {
+            rates.removeFirst();
+        }
+        boolean queued = roundMinRtt != Long.MAX_VALUE && roundMinRtt - minRtt > 2 * settings.targetQueueNanos();
+        double best = rate();
+        switch (phase) {
+            case STARTUP -> {
+                if (best >= startupBest * 1.25) {
+                    startupBest = best;
+                    roundsWithoutGrowth = 0;
+                } else if (++roundsWithoutGrowth >= STARTUP_ROUNDS_WITHOUT_GROWTH) {
+                    phase = Phase.DRAIN;
+                }
+            }
+            case DRAIN -> {
+                if (!queued) {
+                    phase = Phase.CRUISE;
+                    cycleRound = 2; // just drained: start with rounds at the measured rate
+                    gain = CRUISE_GAIN;
+                }
+            }
+            case CRUISE -> {
+                double step = Math.clamp((double) settings.targetQueueNanos() / Math.max(1, minRtt), 0.01, 0.25);
+                // Two rounds in a row: a stall of the CPU at either end delays a whole round now
+                // and then, a standing queue delays every round until it is drained.
+                boolean standing = queued && queuedBefore;
+                queuedBefore = queued && cycleRound != 1;
+                if (standing && cycleRound != 1) {
+                    // A standing queue: the link gives less than estimated. Believe what got
+                    // through (but at most a fifth less per round, in case it was a stall after
+                    // all), and drain for a round.
+                    rates.clear();
+                    addRate(Math.max(roundRate, 0.8 * best));
+                    queuedBefore = false;
+                    standingQueues++;
+                    gain = 1 - 2 * step;
+                    cycleRound = 1;
+                } else {
+                    cycleRound = (cycleRound + 1) % CYCLE;
+                    gain = switch (cycleRound) {
+                        case 0 -> 1 + step;
+                        case 1 -> 1 - step;
+                        // Slightly below the estimate, which a noisy round may have set too high.
+                        default -> CRUISE_GAIN;
+                    };
+                }
+            }
+        }
+        roundStartedAt = now;
+        roundStartDelivered = delivered;
+        roundAppLimited = false;
+        roundMinRtt = Long.MAX_VALUE;
+    }
+
+    private void addRate(double rate) {
+        while (!rates.isEmpty() && rates.peekLast().value() <= rate) {
+            rates.removeLast();
+        }
+        rates.addLast(new Sample(round, rate));
+    }
+
+    private void addRtt(long now, long rtt) {
+        while (!rtts.isEmpty() && rtts.peekLast().value() >= rtt) {
+            rtts.removeLast();
+        }
+        rtts.addLast(new Sample(now, rtt));
+        while (rtts.peekFirst().key() < now - MIN_RTT_WINDOW_SECONDS * 1_000_000_000L) {
+            rtts.removeFirst();
+        }
+    }
+
+    @Override
+    public synchronized String toString() {
+        return String.format(java.util.Locale.ROOT, "%s, rate %.1f MB/s, pace %.1f MB/s, min RTT %.1f ms, run %d KiB, "
+                + "window %d KiB, in flight %d KiB, %d standing queues drained", phase, rate() / 1e6, pacingRate() / 1e6, minRtt() / 1e6,
+                runBytes() >> 10, window() >> 10, inFlight >> 10, standingQueues);
+    }
+}

@@ -2,6 +2,7 @@ package io.reloc.bench.trace;
 
 import io.reloc.api.AccessHeat;
 import io.reloc.api.BlockDevice;
+import io.reloc.api.ForwardingBlockDevice;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
 import io.reloc.api.HotRegion;
@@ -23,8 +24,7 @@ import static java.util.Objects.requireNonNull;
  * <p>{@link #of} keeps a device's access heat map visible ({@link AccessHeat}), so that a traced
  * source still answers a relocation that asks for it.
  */
-public class TracingDevice implements BlockDevice {
-    private final BlockDevice device;
+public class TracingDevice extends ForwardingBlockDevice {
     private final TraceWriter trace;
     private final int client;
 
@@ -49,65 +49,45 @@ public class TracingDevice implements BlockDevice {
     }
 
     private TracingDevice(BlockDevice device, TraceWriter trace, int client) {
-        this.device = requireNonNull(device, "device is null");
+        super(device);
         this.trace = requireNonNull(trace, "trace is null");
         this.client = client;
     }
 
     @Override
-    public long size() {
-        return device.size();
-    }
-
-    @Override
-    public BlockSizes blockSizes() {
-        return device.blockSizes();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return device.isReadOnly();
-    }
-
-    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         trace.record(client, TraceOp.READ, offset, dst.remaining());
-        device.read(offset, dst);
+        delegate().read(offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         trace.record(client, TraceOp.WRITE, offset, src.remaining());
-        device.write(offset, src, fua);
+        delegate().write(offset, src, fua);
     }
 
     @Override
     public void flush() throws IOException {
         trace.record(client, TraceOp.FLUSH, 0, 0);
-        device.flush();
+        delegate().flush();
     }
 
     @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
         trace.record(client, TraceOp.TRIM, offset, length);
-        device.trim(offset, length, fua);
+        delegate().trim(offset, length, fua);
     }
 
     @Override
     public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
         trace.record(client, TraceOp.ZERO, offset, length);
-        device.writeZeroes(offset, length, flags);
+        delegate().writeZeroes(offset, length, flags);
     }
 
     @Override
     public void cache(long offset, long length) throws IOException {
         trace.record(client, TraceOp.CACHE, offset, length);
-        device.cache(offset, length);
-    }
-
-    @Override
-    public List<Extent> extents(long offset, long length) throws IOException {
-        return device.extents(offset, length);
+        delegate().cache(offset, length);
     }
 
     /** Leaves the shared device open: its owner closes it. */

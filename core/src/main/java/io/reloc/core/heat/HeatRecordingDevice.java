@@ -2,6 +2,7 @@ package io.reloc.core.heat;
 
 import io.reloc.api.AccessHeat;
 import io.reloc.api.BlockDevice;
+import io.reloc.api.ForwardingBlockDevice;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
 import io.reloc.api.HotRegion;
@@ -28,12 +29,11 @@ import static java.util.Objects.requireNonNull;
  * warning and retried at the next period; serving is never affected. Thread safe, like the
  * device it wraps.
  */
-public final class HeatRecordingDevice implements BlockDevice, AccessHeat {
+public final class HeatRecordingDevice extends ForwardingBlockDevice implements AccessHeat {
     private static final Logger log = LoggerFactory.getLogger(HeatRecordingDevice.class);
     /** How often the map is saved by default: a crash loses at most this much history. */
     public static final Duration DEFAULT_SAVE_EVERY = Duration.ofMinutes(1);
 
-    private final BlockDevice device;
     private final HeatMap map;
     private final HeatFile file;
     private final InstantSource clock;
@@ -42,7 +42,7 @@ public final class HeatRecordingDevice implements BlockDevice, AccessHeat {
     private boolean closed;
 
     private HeatRecordingDevice(BlockDevice device, HeatMap map, HeatFile file, InstantSource clock, Duration saveEvery) {
-        this.device = device;
+        super(device);
         this.map = map;
         this.file = file;
         this.clock = clock;
@@ -75,7 +75,7 @@ public final class HeatRecordingDevice implements BlockDevice, AccessHeat {
      * away is not a use of it and would make every region look equally hot. Not to be closed.
      */
     public BlockDevice unrecorded() {
-        return device;
+        return delegate();
     }
 
     /** The live map. */
@@ -113,56 +113,21 @@ public final class HeatRecordingDevice implements BlockDevice, AccessHeat {
     }
 
     @Override
-    public long size() {
-        return device.size();
-    }
-
-    @Override
-    public BlockSizes blockSizes() {
-        return device.blockSizes();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return device.isReadOnly();
-    }
-
-    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         map.record(offset, dst.remaining());
-        device.read(offset, dst);
+        delegate().read(offset, dst);
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         map.record(offset, src.remaining());
-        device.write(offset, src, fua);
-    }
-
-    @Override
-    public void flush() throws IOException {
-        device.flush();
-    }
-
-    @Override
-    public void trim(long offset, long length, boolean fua) throws IOException {
-        device.trim(offset, length, fua);
+        delegate().write(offset, src, fua);
     }
 
     @Override
     public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
         map.record(offset, length);
-        device.writeZeroes(offset, length, flags);
-    }
-
-    @Override
-    public void cache(long offset, long length) throws IOException {
-        device.cache(offset, length);
-    }
-
-    @Override
-    public List<Extent> extents(long offset, long length) throws IOException {
-        return device.extents(offset, length);
+        delegate().writeZeroes(offset, length, flags);
     }
 
     /** Stops the periodic save, saves the map and closes the device. */
@@ -183,6 +148,6 @@ public final class HeatRecordingDevice implements BlockDevice, AccessHeat {
             }
         }
         save();
-        device.close();
+        delegate().close();
     }
 }

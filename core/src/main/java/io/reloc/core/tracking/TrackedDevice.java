@@ -1,6 +1,7 @@
 package io.reloc.core.tracking;
 
 import io.reloc.api.BlockDevice;
+import io.reloc.api.ForwardingBlockDevice;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
 import io.reloc.api.ZeroFlag;
@@ -19,12 +20,11 @@ import static java.util.Objects.requireNonNull;
  * VM has stopped sees every write. Writes that bypass this device (another process writing the
  * image file) are not seen. Everything else is passed through. Thread safe as the wrapped device.
  */
-public final class TrackedDevice implements BlockDevice {
-    private final BlockDevice device;
+public final class TrackedDevice extends ForwardingBlockDevice {
     private final WriteTracker tracker;
 
     public TrackedDevice(BlockDevice device) {
-        this.device = requireNonNull(device, "device is null");
+        super(device);
         this.tracker = new WriteTracker(device.size());
     }
 
@@ -34,48 +34,23 @@ public final class TrackedDevice implements BlockDevice {
 
     /** The device underneath. */
     public BlockDevice device() {
-        return device;
-    }
-
-    @Override
-    public long size() {
-        return device.size();
-    }
-
-    @Override
-    public BlockSizes blockSizes() {
-        return device.blockSizes();
-    }
-
-    @Override
-    public boolean isReadOnly() {
-        return device.isReadOnly();
-    }
-
-    @Override
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        device.read(offset, dst);
+        return delegate();
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         int length = src.remaining();
         try {
-            device.write(offset, src, fua);
+            delegate().write(offset, src, fua);
         } finally {
             tracker.record(offset, length);
         }
     }
 
     @Override
-    public void flush() throws IOException {
-        device.flush();
-    }
-
-    @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
         try {
-            device.trim(offset, length, fua);
+            delegate().trim(offset, length, fua);
         } finally {
             tracker.record(offset, length);
         }
@@ -84,29 +59,14 @@ public final class TrackedDevice implements BlockDevice {
     @Override
     public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
         try {
-            device.writeZeroes(offset, length, flags);
+            delegate().writeZeroes(offset, length, flags);
         } finally {
             tracker.record(offset, length);
         }
     }
 
     @Override
-    public void cache(long offset, long length) throws IOException {
-        device.cache(offset, length);
-    }
-
-    @Override
-    public List<Extent> extents(long offset, long length) throws IOException {
-        return device.extents(offset, length);
-    }
-
-    @Override
-    public void close() throws IOException {
-        device.close();
-    }
-
-    @Override
     public String toString() {
-        return device.toString();
+        return delegate().toString();
     }
 }

@@ -21,8 +21,9 @@ import static java.util.Objects.requireNonNull;
  * is treated as all data.
  *
  * <p>Memory is bounded: beyond {@link #MAX_SPANS} spans (and what one answer of the source adds),
- * what was learned is forgotten and learned again where needed. The source's allocation can change while it is in use (pre-copy), so the
- * copier calls {@link #forget} whenever it starts over. Not thread safe: the copier's thread owns it.
+ * what was learned is forgotten and learned again where needed. The source's allocation can
+ * change while it is in use (pre-copy), so the copier calls {@link #forget} whenever it starts
+ * over. Not thread safe: the copier's thread owns it.
  */
 final class SourceExtents {
     private static final Logger log = LoggerFactory.getLogger(SourceExtents.class);

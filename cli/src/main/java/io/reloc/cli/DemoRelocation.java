@@ -1,8 +1,9 @@
 package io.reloc.cli;
 
 import io.reloc.bench.wan.LinkSettings;
+import io.reloc.bench.workload.ClientPool;
 import io.reloc.bench.workload.Latencies;
-import io.reloc.bench.workload.NbdClient;
+import io.reloc.bench.workload.StallProbe;
 import io.reloc.bench.workload.WorkloadDriver;
 import io.reloc.bench.workload.Workloads;
 import io.reloc.bench.workload.WriteLog;
@@ -103,20 +104,20 @@ final class DemoRelocation {
             try {
                 WorkloadDriver driver = new WorkloadDriver(Workloads.create(settings.workload(), settings.size(), settings.seed()),
                         writes, settings.iops());
-                try (NbdClient vm = NbdClient.open(rig.sourceForVm(), RelocationRig.EXPORT)) {
+                try (ClientPool vm = ClientPool.open(rig.sourceForVm(), RelocationRig.EXPORT, 4)) {
                     long until = System.nanoTime() + settings.switchAfter().toNanos();
-                    driver.run(vm, () -> 0, before, () -> System.nanoTime() >= until);
-                    vm.flush();
+                    driver.run(vm, StallProbe.NONE, before, () -> System.nanoTime() >= until);
+                    ExperimentRun.flush(vm);
                 }
                 // Switch-over: the VM's disk I/O has stopped and is flushed; the destination takes over.
                 proxy.activate();
                 switchMillis = sampler.millis();
                 phase = Phase.DESTINATION;
                 long deadline = System.nanoTime() + settings.timeout().toNanos();
-                try (NbdClient vm = NbdClient.open(rig.destinationForVm(), RelocationRig.EXPORT)) {
-                    driver.run(vm, () -> proxy.status().relocation().demandFetches(), after,
+                try (ClientPool vm = ClientPool.open(rig.destinationForVm(), RelocationRig.EXPORT, 4)) {
+                    driver.run(vm, rig.stallProbe(), after,
                             () -> complete(proxy) || System.nanoTime() >= deadline);
-                    vm.flush();
+                    ExperimentRun.flush(vm);
                 }
                 while (!complete(proxy) && System.nanoTime() < deadline) {
                     Thread.sleep(50);

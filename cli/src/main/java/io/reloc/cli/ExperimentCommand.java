@@ -5,6 +5,7 @@ import io.reloc.bench.trace.TraceRecord;
 import io.reloc.bench.wan.LinkSettings;
 import io.reloc.bench.workload.TraceWorkload;
 import io.reloc.bench.workload.Workload;
+import io.reloc.bench.workload.WorkloadDriver;
 import io.reloc.bench.workload.Workloads;
 import io.reloc.core.plugin.PluginException;
 import io.reloc.core.plugin.Plugins;
@@ -101,8 +102,14 @@ final class ExperimentCommand implements Callable<Integer> {
     private long durationSeconds;
 
     @Option(names = "--iops", paramLabel = "N", defaultValue = "100",
-            description = "Requests per second, one at a time (default: ${DEFAULT-VALUE}).")
+            description = "Requests per second, each sent on time whatever happened to earlier ones, up to "
+                    + WorkloadDriver.MAX_IN_FLIGHT + " in flight (default: ${DEFAULT-VALUE}).")
     private int iops;
+
+    @Option(names = "--closed-loop",
+            description = "Send one request at a time instead, each after the last was answered, as the harness did "
+                    + "before: a run that stalls then sends fewer requests while it stalls (to repeat earlier figures).")
+    private boolean closedLoop;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "Seed of the disk's content and the workload; the same seed gives the same requests (default: ${DEFAULT-VALUE}).")
@@ -150,7 +157,9 @@ final class ExperimentCommand implements Callable<Integer> {
         setup.add(String.format(Locale.ROOT, "workload %s, seed %d; disk %s; link %s, %d ms RTT; codec %s",
                 workloadName, seed, ByteSize.format(bytes), DemoRelocation.rate(wan.bitsPerSecond()), wan.rtt().toMillis(), codec));
         setup.add(String.format(Locale.ROOT, "%d s on the source, %d s more with the proxy started, then %d requests at %d per second "
-                + "on the destination (%d s)", historySeconds, switchAfterSeconds, iops * durationSeconds, iops, durationSeconds));
+                + "on the destination (%d s); %s", historySeconds, switchAfterSeconds, iops * durationSeconds, iops, durationSeconds,
+                closedLoop ? "closed loop: one request at a time" : "open loop: every request on time, up to "
+                        + WorkloadDriver.MAX_IN_FLIGHT + " in flight"));
         setup.add("reproduce: reloc experiment " + String.join(" ", reproduce(names)));
         setup.forEach(context.out()::println);
         try {
@@ -160,7 +169,7 @@ final class ExperimentCommand implements Callable<Integer> {
             DemoImage.write(pristine, bytes, seed);
             ExperimentRun.Settings settings = new ExperimentRun.Settings(directory, pristine, wan, codec,
                     Duration.ofSeconds(historySeconds), Duration.ofSeconds(switchAfterSeconds), iops * durationSeconds, iops,
-                    Duration.ofSeconds(timeoutSeconds), seed, workloads);
+                    closedLoop ? WorkloadDriver.Mode.CLOSED_LOOP : WorkloadDriver.Mode.OPEN_LOOP, Duration.ofSeconds(timeoutSeconds), seed, workloads);
             ExperimentRun run = new ExperimentRun(settings, plugins, context.out());
             List<ExperimentResult> results = new ArrayList<>();
             for (Variant variant : variants) {
@@ -191,6 +200,9 @@ final class ExperimentCommand implements Callable<Integer> {
         args.addAll(List.of("--size", size, "--rate", rate, "--rtt", rtt, "--codec", codec,
                 "--history", Long.toString(historySeconds), "--switch-after", Long.toString(switchAfterSeconds),
                 "--duration", Long.toString(durationSeconds), "--iops", Integer.toString(iops), "--seed", Long.toString(seed)));
+        if (closedLoop) {
+            args.add("--closed-loop");
+        }
         return args;
     }
 

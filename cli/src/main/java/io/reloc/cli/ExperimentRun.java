@@ -1,8 +1,9 @@
 package io.reloc.cli;
 
 import io.reloc.bench.wan.LinkSettings;
+import io.reloc.bench.workload.ClientPool;
 import io.reloc.bench.workload.Latencies;
-import io.reloc.bench.workload.NbdClient;
+import io.reloc.bench.workload.StallProbe;
 import io.reloc.bench.workload.Workload;
 import io.reloc.bench.workload.WorkloadDriver;
 import io.reloc.bench.workload.WriteLog;
@@ -45,7 +46,8 @@ final class ExperimentRun {
      * @param requestsAfterSwitch how many requests run against the destination
      */
     record Settings(Path dir, Path pristine, LinkSettings wan, String codec, Duration history, Duration switchAfter,
-                    long requestsAfterSwitch, int iops, Duration timeout, long seed, Supplier<Workload> workload) {
+                    long requestsAfterSwitch, int iops, WorkloadDriver.Mode mode, Duration timeout, long seed,
+                    Supplier<Workload> workload) {
         Settings {
             requireNonNull(history, "history is null");
             requireNonNull(dir, "dir is null");
@@ -55,6 +57,7 @@ final class ExperimentRun {
             requireNonNull(switchAfter, "switchAfter is null");
             requireNonNull(timeout, "timeout is null");
             requireNonNull(workload, "workload is null");
+            requireNonNull(mode, "mode is null");
         }
     }
 
@@ -79,7 +82,7 @@ final class ExperimentRun {
         RelocationRig.Setup setup = new RelocationRig.Setup(image, settings.dir().resolve("destination.img"), settings.wan(),
                 variant.strategy(), settings.codec(), variant.precopy());
         try (RelocationRig rig = RelocationRig.startSource(plugins, setup)) {
-            WorkloadDriver driver = new WorkloadDriver(settings.workload().get(), writes, settings.iops());
+            WorkloadDriver driver = new WorkloadDriver(settings.workload().get(), writes, settings.iops(), settings.mode());
             AtomicLong switchMillis = new AtomicLong(-1);
             AtomicLong completeMillis = new AtomicLong(-1);
             RigSampler sampler = null;
@@ -87,14 +90,14 @@ final class ExperimentRun {
             long requests;
             try {
                 Proxy proxy;
-                try (NbdClient vm = NbdClient.open(rig.sourceForVm(), RelocationRig.EXPORT)) {
+                try (ClientPool vm = connect(rig.sourceForVm())) {
                     // The VM's history on the source, which a strategy may learn from (the source's heat map).
                     out.printf(Locale.ROOT, "  %-12s %d s on the source before the relocation starts ...", strategy,
                             settings.history().toSeconds());
                     out.flush();
                     // Counted in requests, as every phase is, so that every run sends the same requests in each.
                     long historyEnd = requests(settings.history());
-                    driver.run(vm, () -> 0, new Latencies(), () -> driver.requests() >= historyEnd);
+                    driver.run(vm, StallProbe.NONE, new Latencies(), () -> driver.requests() >= historyEnd);
                     rig.startRelocation(plugins, setup);
                     proxy = rig.proxy();
                     sampler = new RigSampler(rig, (now, then) -> {
@@ -107,19 +110,23 @@ final class ExperimentRun {
                     });
                     sampler.start();
                     long switchAt = historyEnd + requests(settings.switchAfter());
-                    driver.run(vm, () -> 0, new Latencies(), () -> driver.requests() >= switchAt);
-                    vm.flush();
+                    driver.run(vm, StallProbe.NONE, new Latencies(), () -> driver.requests() >= switchAt);
+                    flush(vm);
                 }
                 proxy.activate();
                 switchMillis.set(sampler.millis());
                 long deadline = System.nanoTime() + settings.timeout().toNanos();
                 long first = driver.requests();
-                try (NbdClient vm = NbdClient.open(rig.destinationForVm(), RelocationRig.EXPORT)) {
-                    driver.run(vm, () -> proxy.status().relocation().demandFetches(), reads,
+                try (ClientPool vm = connect(rig.destinationForVm())) {
+                    driver.run(vm, rig.stallProbe(), reads,
                             () -> driver.requests() - first >= settings.requestsAfterSwitch() || System.nanoTime() >= deadline);
-                    vm.flush();
+                    flush(vm);
                 }
                 requests = driver.requests() - first;
+                if (driver.boundHits() > 0) {
+                    out.printf(Locale.ROOT, "%n  %-12s %d times a request was due with %d in flight: the schedule slipped",
+                            strategy, driver.boundHits(), WorkloadDriver.MAX_IN_FLIGHT);
+                }
                 while (!complete(proxy) && System.nanoTime() < deadline) {
                     Thread.sleep(20);
                 }
@@ -146,6 +153,21 @@ final class ExperimentRun {
                     .toList();
             return new ExperimentResult(strategy, reads, requests, completeSeconds, rig.linkCBytes(), status.demandFetches(),
                     status.backgroundFetches(), verification.ok(), samples);
+        }
+    }
+
+    /** The VM's connections: one request at a time in closed loop; in open loop a few opened ahead. */
+    private ClientPool connect(java.net.InetSocketAddress address) throws IOException {
+        return ClientPool.open(address, RelocationRig.EXPORT, settings.mode() == WorkloadDriver.Mode.CLOSED_LOOP ? 1 : 4);
+    }
+
+    /** The VM's flush before switch-over, once every request it sent has been answered. */
+    static void flush(ClientPool vm) throws IOException {
+        var client = vm.take();
+        try {
+            client.flush();
+        } finally {
+            vm.give(client);
         }
     }
 

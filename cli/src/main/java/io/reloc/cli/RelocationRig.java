@@ -3,11 +3,13 @@ package io.reloc.cli;
 import io.reloc.api.Export;
 import io.reloc.bench.wan.LinkSettings;
 import io.reloc.bench.wan.WanLink;
+import io.reloc.bench.workload.StallProbe;
 import io.reloc.bench.workload.WriteLog;
 import io.reloc.core.plugin.PluginException;
 import io.reloc.core.plugin.Plugins;
 import io.reloc.core.relocation.Proxy;
 import io.reloc.core.relocation.ProxyConfig;
+import io.reloc.core.relocation.RelocatingDevice;
 import io.reloc.core.relocation.RelocationStatus;
 
 import java.io.Closeable;
@@ -159,6 +161,32 @@ final class RelocationRig implements Closeable {
         RelocationStatus r = proxy.status().relocation();
         return new DemoSample(millis, bytes(linkA), bytes(linkB), bytes(linkC), r.demandFetches() * blockSize, r.fractionPresent(),
                 r.demandFetches());
+    }
+
+    /**
+     * Tells the workload driver whether a read at the destination stalls: the proxy's demand-fetch
+     * counter, and whether part of a range is absent at the destination (so a read of it must wait
+     * for the source). The relocation must have started.
+     */
+    StallProbe stallProbe() {
+        RelocatingDevice device = proxy.device();
+        return new StallProbe() {
+            @Override
+            public long demandFetches() {
+                return device.status().demandFetches();
+            }
+
+            @Override
+            public boolean absent(long offset, int length) {
+                long last = (offset + Math.max(1, length) - 1) / blockSize;
+                for (long block = offset / blockSize; block <= last; block++) {
+                    if (!device.isPresent(block)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        };
     }
 
     /** Bytes both ways on link C so far. */

@@ -40,9 +40,10 @@ import static io.reloc.nbd.protocol.NbdConstants.TF_READ_ONLY;
  * relocation never writes to its source; a guest does. It negotiates fixed newstyle and GO without
  * structured replies, so every reply is a simple reply whose READ data follows the header.
  *
- * <p>Not thread safe: one caller at a time.
+ * <p>Not thread safe: one caller at a time. Requests in flight at once take a connection each
+ * ({@link ClientPool}).
  */
-public final class NbdClient implements Closeable {
+public final class NbdClient implements BlockClient, Closeable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -106,16 +107,18 @@ public final class NbdClient implements Closeable {
         return size;
     }
 
-    /** Reads {@code dst.length} bytes at {@code offset}. */
+    @Override
     public void read(long offset, byte[] dst) throws IOException {
         call(CMD_READ, offset, dst.length, null);
         in.readFully(dst);
     }
 
+    @Override
     public void write(long offset, byte[] src) throws IOException {
         call(CMD_WRITE, offset, src.length, src);
     }
 
+    @Override
     public void flush() throws IOException {
         call(CMD_FLUSH, 0, 0, null);
     }

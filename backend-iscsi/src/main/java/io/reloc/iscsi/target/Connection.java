@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import io.reloc.iscsi.scsi.DataBuffers;
 import java.net.SocketTimeoutException;
@@ -74,15 +73,6 @@ final class Connection {
     private static final int LOGIN_TIMEOUT_MS = 30_000;
     /** Bytes read ahead in the full feature phase: many small PDUs, or a large one's header. */
     private static final int READ_BUFFER = 64 << 10;
-    /** Longest write that may run on the reader thread (see {@link #execute}). */
-    static final int INLINE_WRITE_BYTES = 16 << 10;
-    /**
-     * Two writes in a row on the reader slower than this (a fetch from a relocation source, a busy
-     * disk; one alone may just have lost its CPU on a busy machine)...
-     */
-    private static final long INLINE_SLOW_NANOS = 200_000;
-    /** ...sends writes to threads of their own again for this long. */
-    private static final long INLINE_PAUSE_NANOS = 1_000_000_000L;
     /** Most PDUs gathered into one write. */
     private static final int MAX_BATCH = 64;
     /** Bytes after which a batch stops taking PDUs, so that a batch's buffers stay few. */
@@ -124,12 +114,6 @@ final class Connection {
     /** Set when a write failed: the channel is closed and queued PDUs are dropped. */
     private volatile boolean broken;
     private final ThreadFactory workers = Thread.ofVirtual().factory();
-    /** Reader only: writes run on the reader again from this {@link System#nanoTime()} on. */
-    private long inlineFrom = System.nanoTime();
-    /** Reader only: whether the last write on the reader was slow. */
-    private boolean lastInlineSlow;
-    /** Reader only: it queued responses without writing them; they go out before it reads again. */
-    private boolean deferred;
     /** Commands executing or waiting for their response to be written. */
     private Semaphore inFlight;
     /** Tags of commands executing now, for ABORT TASK. */
@@ -174,7 +158,7 @@ final class Connection {
                 return;
             }
             channel.socket().setSoTimeout(0);
-            reader = new PduReader(new PushingChannel(), READ_BUFFER, params.targetMaxRecvDataSegmentLength());
+            reader = new PduReader(channel, READ_BUFFER, params.targetMaxRecvDataSegmentLength());
             reader.digests(params.headerDigest(), params.dataDigest());
             fullFeature();
         } catch (SocketTimeoutException e) {
@@ -333,12 +317,12 @@ final class Connection {
         if (pdu.lun() != 0 && (cdb[0] & 0xff) != 0xa0 && (cdb[0] & 0xff) != 0x12) {
             reader.skipData();
             respond(pdu.itt(), pdu.lun(), cdb, expected, write,
-                    ScsiResult.check(new Sense(0x5, 0x25, 0x00, -1)), false, true);
+                    ScsiResult.check(new Sense(0x5, 0x25, 0x00, -1)), false);
             return;
         }
         if (expected < 0 || expected > MAX_EXPECTED_LENGTH) {
             reader.skipData();
-            respond(pdu.itt(), pdu.lun(), cdb, 0, write, ScsiResult.check(Sense.INVALID_FIELD_IN_CDB), false, true);
+            respond(pdu.itt(), pdu.lun(), cdb, 0, write, ScsiResult.check(Sense.INVALID_FIELD_IN_CDB), false);
             return;
         }
         if (!write || expected == 0) {
@@ -501,94 +485,52 @@ final class Connection {
         awaitingR2T.remove(task);
         discarded.add(task.itt);
         task.release();
-        respond(task.itt, task.lun, task.cdb, task.expectedLength, true, ScsiResult.check(sense), false, true);
+        respond(task.itt, task.lun, task.cdb, task.expectedLength, true, ScsiResult.check(sense), false);
         stopSoliciting(task);
         solicitNext();
     }
 
     /**
-     * Runs a command on a virtual thread of its own; blocks while the window is full. A small
-     * write whose data is all here runs on the reader thread instead: it mostly copies into the page
-     * cache, and a hand-off to another thread, its wake-up and scheduling cost more than the write
-     * itself; its response waits in the queue until the reader has nothing left to read, so that
-     * the responses to a burst of writes go out in one system call. Should such a write be slow
-     * (the device fetches from a relocation source), writes go back to threads of their own for a
-     * while, so that slow writes do not hold up the whole connection one after the other.
+     * Runs a command on a virtual thread of its own; blocks while the window is full. The write
+     * task's buffer (if any) goes back to the pool when the command is done; the window slot and
+     * the Data-In buffer once the response is written.
      */
     private void execute(int itt, long lun, byte[] cdb, int expected, boolean write, WriteTask task)
             throws IOException {
-        if (!inFlight.tryAcquire()) {
-            pushDeferred(); // their slots are what the window waits for
-            try {
-                inFlight.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while the command window was full");
-            }
-        }
-        long start = System.nanoTime();
-        if (task != null && expected <= INLINE_WRITE_BYTES && plainWrite(cdb) && start - inlineFrom >= 0) {
-            complete(itt, lun, cdb, expected, write, task, false);
-            deferred = true;
-            long end = System.nanoTime();
-            boolean slow = end - start > INLINE_SLOW_NANOS;
-            if (slow && lastInlineSlow) {
-                inlineFrom = end + INLINE_PAUSE_NANOS;
-                slow = false;
-            }
-            lastInlineSlow = slow;
-            return;
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the command window was full");
         }
         running.add(itt);
         workers.newThread(() -> {
+            ScsiResult result = null;
+            boolean queued = false;
             try {
-                complete(itt, lun, cdb, expected, write, task, true);
+                result = unit.execute(cdb, task == null ? NO_DATA : task.data());
+                respond(itt, lun, cdb, expected, write, result, true);
+                queued = true;
+            } catch (RuntimeException e) {
+                log.error("{}: internal error in a command, closing the connection", peer, e);
+                closeQuietly();
             } finally {
+                if (task != null) {
+                    task.release();
+                }
                 running.remove(itt);
+                if (!queued) {
+                    if (result != null) {
+                        buffers.release(result.data());
+                    }
+                    inFlight.release();
+                }
             }
         }).start();
     }
 
-    /** WRITE(6/10/12/16) without FUA: a copy into the page cache, no flush, trim or compare. */
-    private static boolean plainWrite(byte[] cdb) {
-        return switch (cdb[0] & 0xff) {
-            case 0x0a -> true;
-            case 0x2a, 0xaa, 0x8a -> (cdb[1] & 0x08) == 0;
-            default -> false;
-        };
-    }
-
-    /**
-     * Executes a command and queues its response. The write task's buffer (if any) goes back to
-     * the pool at once; the window slot and the Data-In buffer once the response is written.
-     */
-    private void complete(int itt, long lun, byte[] cdb, int expected, boolean write, WriteTask task,
-                          boolean pushNow) {
-        ScsiResult result = null;
-        boolean queued = false;
-        try {
-            result = unit.execute(cdb, task == null ? NO_DATA : task.data());
-            respond(itt, lun, cdb, expected, write, result, true, pushNow);
-            queued = true;
-        } catch (RuntimeException e) {
-            log.error("{}: internal error in a command, closing the connection", peer, e);
-            closeQuietly();
-        } finally {
-            if (task != null) {
-                task.release();
-            }
-            if (!queued) {
-                if (result != null) {
-                    buffers.release(result.data());
-                }
-                inFlight.release();
-            }
-        }
-    }
-
     /** Waits until no command executes, so a response that must come last does. */
     private void drain() throws IOException {
-        pushDeferred(); // deferred responses hold window slots
         int window = target.config().commandWindow();
         try {
             inFlight.acquire(window);
@@ -613,7 +555,7 @@ final class Connection {
      * last PDU, given back once it is written.
      */
     private void respond(int itt, long lun, byte[] cdb, int expected, boolean write, ScsiResult result,
-                         boolean done, boolean pushNow) {
+                         boolean done) {
         ByteBuffer data = result.data().duplicate();
         int dataLength = data.remaining();
         long dataOut = unit.dataOutLength(cdb);
@@ -674,9 +616,7 @@ final class Connection {
                 outgoing.add(new Outgoing(codec.frame(r, ByteBuffer.wrap(r.data())), release, done));
             }
         }
-        if (pushNow) {
-            push();
-        }
+        push();
     }
 
     private void taskManagement(Pdu pdu) throws IOException {
@@ -823,14 +763,6 @@ final class Connection {
         push();
     }
 
-    /** Writes what the reader queued without writing; reader only. */
-    private void pushDeferred() {
-        if (deferred) {
-            deferred = false;
-            push();
-        }
-    }
-
     /** Frames a stamped PDU and queues it; callers hold {@link #stampLock}, so the queue keeps StatSN order. */
     private void queue(Pdu pdu) {
         outgoing.add(new Outgoing(codec.frame(pdu, ByteBuffer.wrap(pdu.data())), null, false));
@@ -920,25 +852,6 @@ final class Connection {
             while (first < n && !parts[first].hasRemaining()) {
                 first++;
             }
-        }
-    }
-
-    /** The socket as the reader sees it: responses it deferred go out before it may block in a read. */
-    private final class PushingChannel implements ReadableByteChannel {
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            pushDeferred();
-            return channel.read(dst);
-        }
-
-        @Override
-        public boolean isOpen() {
-            return channel.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
         }
     }
 

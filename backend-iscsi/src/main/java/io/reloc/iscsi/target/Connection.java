@@ -45,7 +45,7 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One iSCSI connection, which is one session (MaxConnections=1, ErrorRecoveryLevel=0): login,
- * then the full feature phase. A reader virtual thread reads PDUs and keeps all sequencing state
+ * then the full feature phase. The reader thread reads PDUs and keeps all sequencing state
  * (CmdSN window, write tasks waiting for Data-Out, R2Ts); each SCSI command whose data is
  * complete runs on a virtual thread of its own, at most {@code commandWindow} at once. Outgoing
  * PDUs are stamped (StatSN, ExpCmdSN, MaxCmdSN) and queued in one short critical section, so the

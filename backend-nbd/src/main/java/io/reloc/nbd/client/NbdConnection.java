@@ -3,6 +3,7 @@ package io.reloc.nbd.client;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.nbd.channel.BatchDecoder;
+import io.reloc.nbd.channel.LinkMeter;
 import io.reloc.nbd.protocol.NbdConstants;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import io.reloc.nbd.protocol.ReplyHeader;
@@ -58,6 +59,9 @@ final class NbdConnection implements Closeable {
     private volatile BlockDeviceException failure;
     /** Decodes RELOC_READ batches; null when the relocation channel is not in use. */
     private final BatchDecoder channel;
+    /** How fast RELOC_READ replies arrive, told to the server until it refuses a RELOC_RATE. */
+    private final LinkMeter meter = new LinkMeter(System::nanoTime);
+    private volatile boolean reportRates = true;
 
     NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight, Duration replyTimeout) {
         this(transport, negotiated, maxInFlight, replyTimeout, null);
@@ -138,6 +142,9 @@ final class NbdConnection implements Closeable {
             request.fail(f);
             return request;
         }
+        if (request.type == NbdConstants.CMD_RELOC_READ) {
+            meter.started();
+        }
         outbox.add(new Request(request.flags, request.type, cookie, request.offset, request.length));
         return request;
     }
@@ -200,6 +207,9 @@ final class NbdConnection implements Closeable {
                     case ReplyHeader.Chunk c -> {
                         PendingRequest p = lookup(c.cookie());
                         p.onChunk(c.header(), transport);
+                        if (p.type == NbdConstants.CMD_RELOC_READ) {
+                            meter.arrived(NbdConstants.CHUNK_HEADER_SIZE + c.header().length());
+                        }
                         if (c.header().done()) {
                             finish(p);
                         }
@@ -230,6 +240,25 @@ final class NbdConnection implements Closeable {
         p.finish();
         if (release(p.cookie())) {
             p.complete();
+        }
+        if (p.type == NbdConstants.CMD_RELOC_READ) {
+            long rate = meter.ended();
+            if (rate > 0 && reportRates) {
+                // Not on this thread: submit may wait for a slot, which only this thread frees.
+                Thread.ofVirtual().name("nbd-client-rate-" + server()).start(() -> reportRate(rate));
+            }
+        }
+    }
+
+    /** Tells the server the rate replies arrive at; stops after the first refusal (an older server). */
+    private void reportRate(long bytesPerSecond) {
+        try {
+            submit(new PendingRate(bytesPerSecond)).done().join();
+            log.debug("NBD server {}: told it replies arrive at {} bytes/s", server(), bytesPerSecond);
+        } catch (IOException | java.util.concurrent.CompletionException e) {
+            reportRates = false;
+            log.debug("NBD server {} refused RELOC_RATE ({}); not sending it again on this connection", server(),
+                    e.getMessage());
         }
     }
 

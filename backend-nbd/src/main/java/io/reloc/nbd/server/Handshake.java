@@ -177,7 +177,10 @@ final class Handshake {
         };
     }
 
-    /** Picks the first codec of the client's offer this server has; see {@link RelocChannel}. */
+    /**
+     * Picks the first codec of the client's offer this server has; an adaptive server may use any
+     * of the offered codecs it has, batch by batch. See {@link RelocChannel}.
+     */
     private Outcome relocChannel(ByteBuffer data) throws IOException {
         if (channelCodecs.isEmpty()) {
             error(OPT_RELOC_CHANNEL, REP_ERR_UNSUP, "the relocation channel is off on this server");
@@ -204,9 +207,11 @@ final class Handshake {
             return Outcome.CONTINUE;
         }
         String name = offer.get(pick.getAsInt());
-        relocChannel = new BatchEncoder(channelCodecs.find(name).orElseThrow(), pick.getAsInt() + 1,
-                channelCodecs.adaptive() ? new AdaptiveChoice() : null);
-        log.debug("{}: relocation channel with codec {}", peer, name);
+        var candidates = channelCodecs.candidates(offer);
+        relocChannel = new BatchEncoder(candidates, channelCodecs.adaptive()
+                ? new AdaptiveChoice(candidates.stream().map(c -> c.codec().name()).toList()) : null);
+        log.debug("{}: relocation channel with codec {}{}", peer, name, channelCodecs.adaptive()
+                ? ", adaptive among " + candidates.stream().map(c -> c.codec().name()).toList() : "");
         reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));
         return Outcome.CONTINUE;
     }

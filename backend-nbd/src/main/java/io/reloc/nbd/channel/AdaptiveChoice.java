@@ -1,15 +1,20 @@
 package io.reloc.nbd.channel;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
  * Picks per batch the codec, among those both ends have, that moves the data fastest: with a link
  * carrying {@code L} bytes per second, a codec encoding {@code speed} bytes per second at
- * {@code ratio} (encoded ÷ raw) delivers {@code min(speed, L / ratio)} bytes of data per second,
- * raw bytes {@code L}. So random data on a fast link goes raw and compressible data on a slow link
- * gets the strongest codec that keeps up. Speeds and ratios are moving averages measured on the
- * batches actually sent: each codec encodes one batch before any choice is made, and every
+ * {@code ratio} (encoded ÷ raw) delivers {@code 1 / (1 / speed + ratio / L)} bytes of data per
+ * second, raw bytes {@code L}. So random data on a fast link goes raw and compressible data on a
+ * slow link gets the strongest codec that keeps up. The encoding time is added to the sending time
+ * rather than overlapped with it ({@code min(speed, L / ratio)}): a fetch's reply leaves only once
+ * encoded, the background copy keeps few fetches in flight and its pacer reads the added latency
+ * as queueing, and on a busy server the connections' encoders share few cores; measured over a
+ * WAN emulator the overlapping model chose deflate over zstd at 100 Mbit/s and took 13 s where
+ * zstd took 8 (docs/benchmarks.md). Speeds and ratios are moving averages measured on the
+ * batches actually sent ({@link CodecEstimates}, shared by a server's connections): each codec
+ * encodes one batch before it is considered, and every
  * {@value #PROBE_EVERY}th batch probes another one, in turn, so that the estimates follow the
  * data; a codec too slow to win even at ratio 0 is probed only every {@value #SLOW_PROBE_EVERY}th
  * turn (its speed may change with the data, but each probe costs a lot of CPU).
@@ -33,11 +38,8 @@ public final class AdaptiveChoice {
     private static final double WEIGHT = 0.2;
 
     private final String[] names;
-    /** Bytes per second and encoded ÷ raw per codec; NaN until measured. */
-    private final double[] speed;
-    private final double[] ratio;
-    /** Whether a codec's first batch was handed out; probe turns a slow codec sat out. */
-    private final boolean[] started;
+    private final CodecEstimates estimates;
+    /** Probe turns a slow codec sat out. */
     private final int[] skipped;
     private double writeRate = Double.NaN;
     private double reportedRate = Double.NaN;
@@ -47,25 +49,32 @@ public final class AdaptiveChoice {
 
     /** @param names the codecs to choose among, in the client's order of preference */
     public AdaptiveChoice(java.util.List<String> names) {
+        this(names, new CodecEstimates());
+    }
+
+    /** @param estimates the codecs' measurements, shared with the server's other connections */
+    public AdaptiveChoice(java.util.List<String> names, CodecEstimates estimates) {
         if (names.isEmpty()) {
             throw new IllegalArgumentException("no codec to choose among");
         }
         this.names = names.toArray(String[]::new);
-        int n = names.size();
-        speed = new double[n];
-        ratio = new double[n];
-        Arrays.fill(speed, Double.NaN);
-        Arrays.fill(ratio, Double.NaN);
-        started = new boolean[n];
-        skipped = new int[n];
+        this.estimates = java.util.Objects.requireNonNull(estimates, "estimates is null");
+        skipped = new int[names.size()];
+    }
+
+    private double speed(int index) {
+        return estimates.speed(names[index]);
+    }
+
+    private double ratio(int index) {
+        return estimates.ratio(names[index]);
     }
 
     /** The index of the codec for the next batch, or {@link #RAW}. */
     public synchronized int next() {
         batches++;
         for (int i = 0; i < names.length; i++) {
-            if (!started[i]) {
-                started[i] = true;
+            if (estimates.claimFirst(names[i])) {
                 return i;
             }
         }
@@ -77,12 +86,8 @@ public final class AdaptiveChoice {
     }
 
     /** The codec at {@code index} encoded {@code raw} bytes into {@code encoded} bytes in {@code nanos}. */
-    public synchronized void encoded(int index, long raw, long encoded, long nanos) {
-        if (raw <= 0) {
-            return;
-        }
-        speed[index] = average(speed[index], raw * 1e9 / Math.max(1, nanos));
-        ratio[index] = average(ratio[index], Math.min(1.0, (double) encoded / raw));
+    public void encoded(int index, long raw, long encoded, long nanos) {
+        estimates.encoded(names[index], raw, encoded, nanos);
     }
 
     /** Writing {@code bytes} to the client took {@code nanos}. */
@@ -98,8 +103,8 @@ public final class AdaptiveChoice {
             throw new IllegalArgumentException("link rate must be above 0: " + bytesPerSecond);
         }
         double r = bytesPerSecond;
-        if (current != RAW && !Double.isNaN(reportedRate) && !Double.isNaN(speed[current])
-                && r >= CODEC_BOUND * speed[current] * ratio[current]) {
+        if (current != RAW && !Double.isNaN(reportedRate) && !Double.isNaN(speed(current))
+                && r >= CODEC_BOUND * speed(current) * ratio(current)) {
             reportedRate = Math.max(reportedRate, r);
         } else {
             reportedRate = r;
@@ -113,7 +118,7 @@ public final class AdaptiveChoice {
 
     /** Bytes of data per second the codec at {@code index} (or {@link #RAW}) would deliver. */
     private double throughput(int index, double link) {
-        return index == RAW ? link : Math.min(speed[index], link / ratio[index]);
+        return index == RAW ? link : 1 / (1 / speed(index) + ratio(index) / link);
     }
 
     private int best() {
@@ -124,7 +129,7 @@ public final class AdaptiveChoice {
         int best = RAW;
         double most = link;
         for (int i = 0; i < names.length; i++) {
-            if (!Double.isNaN(speed[i]) && throughput(i, link) > most) {
+            if (!Double.isNaN(speed(i)) && throughput(i, link) > most) {
                 most = throughput(i, link);
                 best = i;
             }
@@ -138,10 +143,10 @@ public final class AdaptiveChoice {
         double most = Double.isNaN(link) ? 0 : throughput(current, link);
         for (int k = 0; k < names.length; k++) {
             int i = probeTurn++ % names.length;
-            if (i == current || Double.isNaN(speed[i])) {
+            if (i == current || Double.isNaN(speed(i))) {
                 continue;
             }
-            if (speed[i] <= most && ++skipped[i] < SLOW_PROBE_EVERY) {
+            if (speed(i) <= most && ++skipped[i] < SLOW_PROBE_EVERY) {
                 continue;
             }
             skipped[i] = 0;
@@ -161,7 +166,7 @@ public final class AdaptiveChoice {
         s.append(String.format(Locale.ROOT, "link %.1f MB/s (%s), picks %s", link / 1e6,
                 Double.isNaN(reportedRate) ? "socket writes" : "client", current == RAW ? "raw" : names[current]));
         for (int i = 0; i < names.length; i++) {
-            s.append(String.format(Locale.ROOT, "; %s %.0f MB/s at %.2f", names[i], speed[i] / 1e6, ratio[i]));
+            s.append(String.format(Locale.ROOT, "; %s %.0f MB/s at %.2f", names[i], speed(i) / 1e6, ratio(i)));
         }
         return s.toString();
     }

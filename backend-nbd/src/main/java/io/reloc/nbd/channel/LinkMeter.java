@@ -6,14 +6,18 @@ import java.util.function.LongSupplier;
  * Measures on the client how fast a connection's RELOC_READ replies arrive, for the server's codec
  * choice ({@link AdaptiveChoice}): bytes of batch chunks over the time between their arrivals while
  * a RELOC_READ was outstanding. The wait for the first chunk after an idle spell is left out (it
- * is a round trip, not the link), so sparse requests do not pass for a slow link. A rate is due
- * after {@value #WINDOW_MILLIS} ms and {@value #MIN_BYTES} bytes of such arrivals, when it differs
- * from the last one by more than {@value #CHANGE}. Thread safe.
+ * is a round trip, not the link), so sparse requests do not pass for a slow link. Rates are
+ * measured over windows of {@value #WINDOW_MILLIS} ms and {@value #MIN_BYTES} bytes of such
+ * arrivals; the rate told is the most of the last {@value #WINDOWS} windows (as BBR's filter: a
+ * sender that had less to send, the background copy starting up, makes a window slower than the
+ * link, never faster), when it differs from the last one told by more than {@value #CHANGE}.
+ * Thread safe.
  */
 public final class LinkMeter {
     static final long WINDOW_MILLIS = 500;
     static final long MIN_BYTES = 1 << 20;
     static final double CHANGE = 0.2;
+    static final int WINDOWS = 4;
 
     private final LongSupplier clock;
     private int outstanding;
@@ -22,6 +26,8 @@ public final class LinkMeter {
     private long busyNanos;
     private long bytes;
     private long lastRate;
+    private final long[] recent = new long[WINDOWS];
+    private long windows;
 
     /** @param clock nanoseconds, e.g. {@code System::nanoTime} */
     public LinkMeter(LongSupplier clock) {
@@ -54,9 +60,10 @@ public final class LinkMeter {
         if (busyNanos < WINDOW_MILLIS * 1_000_000 || bytes < MIN_BYTES) {
             return 0;
         }
-        long rate = (long) (bytes * 1e9 / busyNanos);
+        recent[(int) (windows++ % WINDOWS)] = (long) (bytes * 1e9 / busyNanos);
         busyNanos = 0;
         bytes = 0;
+        long rate = java.util.Arrays.stream(recent).max().orElseThrow();
         if (rate <= 0 || lastRate > 0 && Math.abs(rate - lastRate) <= CHANGE * lastRate) {
             return 0;
         }

@@ -59,8 +59,13 @@ final class NbdConnection implements Closeable {
     private volatile BlockDeviceException failure;
     /** Decodes RELOC_READ batches; null when the relocation channel is not in use. */
     private final BatchDecoder channel;
-    /** How fast RELOC_READ replies arrive, told to the server until it refuses a RELOC_RATE. */
-    private final LinkMeter meter = new LinkMeter(System::nanoTime);
+    /**
+     * How fast RELOC_READ replies arrive (shared by a device's connections, which share the link),
+     * and what to do with a rate due: by default tell this connection's server, until it refuses a
+     * RELOC_RATE.
+     */
+    private volatile LinkMeter meter = new LinkMeter(System::nanoTime);
+    private volatile java.util.function.LongConsumer rateSink = this::reportRateLater;
     private volatile boolean reportRates = true;
 
     NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight, Duration replyTimeout) {
@@ -243,23 +248,48 @@ final class NbdConnection implements Closeable {
         }
         if (p.type == NbdConstants.CMD_RELOC_READ) {
             long rate = meter.ended();
-            if (rate > 0 && reportRates) {
-                // Not on this thread: submit may wait for a slot, which only this thread frees.
-                Thread.ofVirtual().name("nbd-client-rate-" + server()).start(() -> reportRate(rate));
+            if (rate > 0) {
+                rateSink.accept(rate);
             }
         }
     }
 
-    /** Tells the server the rate replies arrive at; stops after the first refusal (an older server). */
-    private void reportRate(long bytesPerSecond) {
+    /**
+     * Measures with {@code shared} instead, and hands the rates due to {@code sink}; call before
+     * the first request.
+     */
+    void shareRates(LinkMeter shared, java.util.function.LongConsumer sink) {
+        this.meter = requireNonNull(shared, "shared is null");
+        this.rateSink = requireNonNull(sink, "sink is null");
+    }
+
+    /** {@link #reportRate} on a thread of its own: submit may wait for a slot, which only the reader frees. */
+    void reportRateLater(long bytesPerSecond) {
+        if (reportRates && channel != null) {
+            Thread.ofVirtual().name("nbd-client-rate-" + server()).start(() -> reportRate(bytesPerSecond));
+        }
+    }
+
+    /**
+     * Tells the server the rate replies arrive at; whether it accepted. After the first refusal
+     * (a server that predates RELOC_RATE) rates are no longer sent on this connection.
+     */
+    boolean reportRate(long bytesPerSecond) {
         try {
             submit(new PendingRate(bytesPerSecond)).done().join();
             log.debug("NBD server {}: told it replies arrive at {} bytes/s", server(), bytesPerSecond);
+            return true;
         } catch (IOException | java.util.concurrent.CompletionException e) {
             reportRates = false;
             log.debug("NBD server {} refused RELOC_RATE ({}); not sending it again on this connection", server(),
                     e.getMessage());
+            return false;
         }
+    }
+
+    /** Whether measured rates are still sent to the server. */
+    boolean reportsRates() {
+        return reportRates;
     }
 
     private boolean release(long cookie) {

@@ -10,6 +10,7 @@ import io.reloc.core.tracking.TrackedDevice;
 import io.reloc.nbd.channel.AdaptiveChoice;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
+import io.reloc.nbd.channel.CodecEstimates;
 import io.reloc.nbd.protocol.ExportInfoRequest;
 import io.reloc.nbd.protocol.Greeting;
 import io.reloc.nbd.protocol.InfoReply;
@@ -55,6 +56,7 @@ final class Handshake {
     private final ExportCatalog exports;
     private final String peer;
     private final ChannelCodecs channelCodecs;
+    private final CodecEstimates codecEstimates;
 
     private boolean noZeroes;
     /** The relocation channel's encoder once RELOC_CHANNEL was accepted. */
@@ -70,6 +72,13 @@ final class Handshake {
     }
 
     Handshake(SocketChannel channel, ExportCatalog exports, String peer, ChannelCodecs channelCodecs) {
+        this(channel, exports, peer, channelCodecs, new CodecEstimates());
+    }
+
+    /** @param codecEstimates the codecs' measurements, shared by the server's connections */
+    Handshake(SocketChannel channel, ExportCatalog exports, String peer, ChannelCodecs channelCodecs,
+              CodecEstimates codecEstimates) {
+        this.codecEstimates = requireNonNull(codecEstimates, "codecEstimates is null");
         this.channel = requireNonNull(channel, "channel is null");
         this.exports = requireNonNull(exports, "exports is null");
         this.peer = requireNonNull(peer, "peer is null");
@@ -209,7 +218,7 @@ final class Handshake {
         String name = offer.get(pick.getAsInt());
         var candidates = channelCodecs.candidates(offer);
         relocChannel = new BatchEncoder(candidates, channelCodecs.adaptive()
-                ? new AdaptiveChoice(candidates.stream().map(c -> c.codec().name()).toList()) : null);
+                ? new AdaptiveChoice(candidates.stream().map(c -> c.codec().name()).toList(), codecEstimates) : null);
         log.debug("{}: relocation channel with codec {}{}", peer, name, channelCodecs.adaptive()
                 ? ", adaptive among " + candidates.stream().map(c -> c.codec().name()).toList() : "");
         reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));

@@ -14,6 +14,7 @@ import java.util.Set;
 public final class CodecEstimates {
     private static final double WEIGHT = 0.2;
 
+    /** {speed, ratio, samples} per codec. */
     private final Map<String, double[]> byName = new HashMap<>();
     private final Set<String> claimed = new HashSet<>();
 
@@ -31,7 +32,11 @@ public final class CodecEstimates {
         double ratio = Math.min(1.0, (double) encoded / raw);
         double[] e = byName.get(codec);
         if (e == null) {
-            byName.put(codec, new double[] {speed, ratio});
+            byName.put(codec, new double[] {speed, ratio, 1});
+        } else if (e[2] == 1) {
+            e[0] = speed;
+            e[1] = ratio;
+            e[2] = 2;
         } else {
             e[0] += WEIGHT * (speed - e[0]);
             e[1] += WEIGHT * (ratio - e[1]);

@@ -319,6 +319,9 @@ final class NbdConnection implements Closeable {
             PendingRequest p = pending.get(cookie);
             if (p != null && release(cookie)) {
                 p.fail(failure);
+                if (p.type == NbdConstants.CMD_RELOC_READ) {
+                    meter.ended(); // the meter is shared: it must not wait for this reply forever
+                }
             }
         }
     }

@@ -37,7 +37,9 @@ import static java.util.Objects.requireNonNull;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
  * requests are spread over several connections. Against a Reloc server that accepts the
  * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
- * compressed, checksummed batches are checked before they reach the caller. Against a Reloc server
+ * compressed, checksummed batches are checked before they reach the caller, and the rate their
+ * bytes arrive at, over all connections, is told to the server (RELOC_RATE) for its codec choice.
+ * Against a Reloc server
  * that tracks the export's writes, it offers {@link SourceTracking} (hybrid pre-copy) over a
  * connection of its own, opened on first use ({@link io.reloc.nbd.protocol.RelocTracking}). Thread
  * safe.

@@ -97,7 +97,12 @@ public final class AdaptiveChoice {
         }
     }
 
-    /** The client measured the link at {@code bytesPerSecond} (checked by the caller, above 0). */
+    /**
+     * The client measured the link at {@code bytesPerSecond}.
+     *
+     * @throws IllegalArgumentException when the rate is not above 0 (the server refuses such a
+     *     RELOC_RATE before it gets here)
+     */
     public synchronized void reported(long bytesPerSecond) {
         if (!(bytesPerSecond > 0)) {
             throw new IllegalArgumentException("link rate must be above 0: " + bytesPerSecond);
@@ -142,7 +147,8 @@ public final class AdaptiveChoice {
         double link = linkRate();
         double most = Double.isNaN(link) ? 0 : throughput(current, link);
         for (int k = 0; k < names.length; k++) {
-            int i = probeTurn++ % names.length;
+            int i = probeTurn;
+            probeTurn = (probeTurn + 1) % names.length;
             if (i == current || Double.isNaN(speed(i))) {
                 continue;
             }

@@ -35,6 +35,9 @@ record DocBlock(String page, int line, String language, String text, Directives 
     /** A command pattern the runner leaves out, and why. */
     record SkippedLine(Pattern pattern, String reason) {}
 
+    /** Text of the block the runner replaces before running it (e.g. a benchmark's size by a tiny one). */
+    record Replacement(String text, String by) {}
+
     /**
      * How to run a block.
      *
@@ -48,17 +51,33 @@ record DocBlock(String page, int line, String language, String text, Directives 
      * @param script the block is this file of the repository, verbatim; the file is run
      * @param verbatim the block is this file of the repository, verbatim (code, not run)
      * @param timeoutSeconds the longest the block may take
+     * @param env shell assignments ({@code NAME=VALUE ...}) exported before the block and its setup
+     * @param replacements text of the block's commands replaced before they run, in one pass
      */
     record Directives(Optional<String> skip, List<SkippedLine> skipLines, List<String> setup, List<String> servers,
                       Optional<Pattern> background, OptionalInt eachFor, Optional<String> script,
-                      Optional<String> verbatim, int timeoutSeconds) {
+                      Optional<String> verbatim, int timeoutSeconds, List<String> env, List<Replacement> replacements) {
         static final int DEFAULT_TIMEOUT_SECONDS = 300;
         static final Directives NONE = new Directives(Optional.empty(), List.of(), List.of(), List.of(),
-                Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS);
+                Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS,
+                List.of(), List.of());
 
         /** The file the block must show verbatim, if any. */
         Optional<String> includedFile() {
             return script.or(() -> verbatim);
+        }
+
+        /**
+         * The command with the replacements applied, in one pass from left to right: where several
+         * match at the same place the first listed wins, and replaced text is not replaced again.
+         */
+        String replaced(String command) {
+            if (replacements.isEmpty()) {
+                return command;
+            }
+            String any = String.join("|", replacements.stream().map(r -> Pattern.quote(r.text())).toList());
+            return Pattern.compile(any).matcher(command).replaceAll(m -> Matcher.quoteReplacement(
+                    replacements.stream().filter(r -> r.text().equals(m.group())).findFirst().orElseThrow().by()));
         }
 
         /** Parses the body of a {@code <!-- doctest ... -->} comment: one {@code key: value} per line. */
@@ -72,6 +91,8 @@ record DocBlock(String page, int line, String language, String text, Directives 
             Optional<String> script = Optional.empty();
             Optional<String> verbatim = Optional.empty();
             int timeout = DEFAULT_TIMEOUT_SECONDS;
+            List<String> env = new ArrayList<>();
+            List<Replacement> replacements = new ArrayList<>();
             for (String raw : body.split("\n")) {
                 String line = raw.strip();
                 if (line.isEmpty()) {
@@ -100,12 +121,25 @@ record DocBlock(String page, int line, String language, String text, Directives 
                     case "script" -> script = Optional.of(value);
                     case "verbatim" -> verbatim = Optional.of(value);
                     case "timeout" -> timeout = Integer.parseInt(value);
+                    case "env" -> {
+                        if (!value.matches("[A-Za-z_][A-Za-z0-9_]*=.*")) {
+                            throw new IllegalArgumentException(where + ": 'env: NAME=VALUE ...' expected, not '" + value + "'");
+                        }
+                        env.add(value);
+                    }
+                    case "replace" -> {
+                        int arrow = value.indexOf(" => ");
+                        if (arrow <= 0) {
+                            throw new IllegalArgumentException(where + ": 'replace: TEXT => NEW TEXT' expected, not '" + value + "'");
+                        }
+                        replacements.add(new Replacement(value.substring(0, arrow).strip(), value.substring(arrow + 4).strip()));
+                    }
                     default -> throw new IllegalArgumentException(where + ": unknown doctest directive '" + key
-                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout)");
+                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout, env, replace)");
                 }
             }
             return new Directives(skip, List.copyOf(skipLines), List.copyOf(setup), List.copyOf(servers), background,
-                    eachFor, script, verbatim, timeout);
+                    eachFor, script, verbatim, timeout, List.copyOf(env), List.copyOf(replacements));
         }
     }
 

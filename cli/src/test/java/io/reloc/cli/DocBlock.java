@@ -24,6 +24,8 @@ import static java.util.Objects.requireNonNull;
  */
 record DocBlock(String page, int line, String language, String text, Directives directives) {
     private static final Pattern FENCE = Pattern.compile("^```\\s*([A-Za-z0-9_-]*)\\s*$");
+    /** {@code TEXT => NEW TEXT}; nothing after the arrow removes TEXT. */
+    private static final Pattern REPLACE = Pattern.compile("(\\S.*?)\\s+=>(?:\\s+(.*))?");
 
     DocBlock {
         requireNonNull(page, "page is null");
@@ -128,11 +130,11 @@ record DocBlock(String page, int line, String language, String text, Directives 
                         env.add(value);
                     }
                     case "replace" -> {
-                        int arrow = value.indexOf(" => ");
-                        if (arrow <= 0) {
+                        Matcher arrow = REPLACE.matcher(value);
+                        if (!arrow.matches()) {
                             throw new IllegalArgumentException(where + ": 'replace: TEXT => NEW TEXT' expected, not '" + value + "'");
                         }
-                        replacements.add(new Replacement(value.substring(0, arrow).strip(), value.substring(arrow + 4).strip()));
+                        replacements.add(new Replacement(arrow.group(1), arrow.group(2) == null ? "" : arrow.group(2)));
                     }
                     default -> throw new IllegalArgumentException(where + ": unknown doctest directive '" + key
                             + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout, env, replace)");

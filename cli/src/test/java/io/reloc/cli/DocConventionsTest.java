@@ -95,6 +95,7 @@ class DocConventionsTest {
                 replace: ./reloc experiment paper => ./reloc experiment paper --size 16M
                 replace: ./reloc experiment => ./reloc experiment --size 16M --duration 1
                 replace: --switch-after 30 => --switch-after 1
+                replace: --size 1G =>
                 """);
         assertEquals(List.of("SIZE=256M RUNTIME=1", "BENCH_DIR=$PWD/bench-out"), d.env());
         // One pass: the first listed wins where two match, and what a replacement put in stays.
@@ -103,6 +104,7 @@ class DocConventionsTest {
         assertEquals("./reloc experiment --size 16M --duration 1 --workload kernel --switch-after 1",
                 d.replaced("./reloc experiment --workload kernel --switch-after 30"));
         assertEquals("bench/wan-bench.sh 1024", d.replaced("bench/wan-bench.sh 1024"));
+        assertEquals("--trace vm1.csv  --seed 2", d.replaced("--trace vm1.csv --size 1G --seed 2"));
 
         DocBlock block = new DocBlock("p.md", 3, "sh", """
                 ./reloc experiment --switch-after 30   # a comment

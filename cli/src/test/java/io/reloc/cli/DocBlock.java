@@ -55,14 +55,17 @@ record DocBlock(String page, int line, String language, String text, Directives 
      * @param timeoutSeconds the longest the block may take
      * @param env shell assignments ({@code NAME=VALUE ...}) exported before the block and its setup
      * @param replacements text of the block's commands replaced before they run, in one pass
+     * @param synopsis the block is the synopsis of this command ({@code reloc serve}); its options
+     *     are checked against the command's, not run
      */
     record Directives(Optional<String> skip, List<SkippedLine> skipLines, List<String> setup, List<String> servers,
                       Optional<Pattern> background, OptionalInt eachFor, Optional<String> script,
-                      Optional<String> verbatim, int timeoutSeconds, List<String> env, List<Replacement> replacements) {
+                      Optional<String> verbatim, int timeoutSeconds, List<String> env, List<Replacement> replacements,
+                      Optional<String> synopsis) {
         static final int DEFAULT_TIMEOUT_SECONDS = 300;
         static final Directives NONE = new Directives(Optional.empty(), List.of(), List.of(), List.of(),
                 Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS,
-                List.of(), List.of());
+                List.of(), List.of(), Optional.empty());
 
         /** The file the block must show verbatim, if any. */
         Optional<String> includedFile() {
@@ -95,6 +98,7 @@ record DocBlock(String page, int line, String language, String text, Directives 
             int timeout = DEFAULT_TIMEOUT_SECONDS;
             List<String> env = new ArrayList<>();
             List<Replacement> replacements = new ArrayList<>();
+            Optional<String> synopsis = Optional.empty();
             for (String raw : body.split("\n")) {
                 String line = raw.strip();
                 if (line.isEmpty()) {
@@ -136,12 +140,14 @@ record DocBlock(String page, int line, String language, String text, Directives 
                         }
                         replacements.add(new Replacement(arrow.group(1), arrow.group(2) == null ? "" : arrow.group(2)));
                     }
+                    case "synopsis" -> synopsis = Optional.of(value);
                     default -> throw new IllegalArgumentException(where + ": unknown doctest directive '" + key
-                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout, env, replace)");
+                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout, env, replace,"
+                            + " synopsis)");
                 }
             }
             return new Directives(skip, List.copyOf(skipLines), List.copyOf(setup), List.copyOf(servers), background,
-                    eachFor, script, verbatim, timeout, List.copyOf(env), List.copyOf(replacements));
+                    eachFor, script, verbatim, timeout, List.copyOf(env), List.copyOf(replacements), synopsis);
         }
     }
 

@@ -57,15 +57,16 @@ record DocBlock(String page, int line, String language, String text, Directives 
      * @param replacements text of the block's commands replaced before they run, in one pass
      * @param synopsis the block is the synopsis of this command ({@code reloc serve}); its options
      *     are checked against the command's, not run
+     * @param expect patterns that the block's output must contain (e.g. that a test really ran)
      */
     record Directives(Optional<String> skip, List<SkippedLine> skipLines, List<String> setup, List<String> servers,
                       Optional<Pattern> background, OptionalInt eachFor, Optional<String> script,
                       Optional<String> verbatim, int timeoutSeconds, List<String> env, List<Replacement> replacements,
-                      Optional<String> synopsis) {
+                      Optional<String> synopsis, List<Pattern> expect) {
         static final int DEFAULT_TIMEOUT_SECONDS = 300;
         static final Directives NONE = new Directives(Optional.empty(), List.of(), List.of(), List.of(),
                 Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS,
-                List.of(), List.of(), Optional.empty());
+                List.of(), List.of(), Optional.empty(), List.of());
 
         /** The file the block must show verbatim, if any. */
         Optional<String> includedFile() {
@@ -99,6 +100,7 @@ record DocBlock(String page, int line, String language, String text, Directives 
             List<String> env = new ArrayList<>();
             List<Replacement> replacements = new ArrayList<>();
             Optional<String> synopsis = Optional.empty();
+            List<Pattern> expect = new ArrayList<>();
             for (String raw : body.split("\n")) {
                 String line = raw.strip();
                 if (line.isEmpty()) {
@@ -141,13 +143,15 @@ record DocBlock(String page, int line, String language, String text, Directives 
                         replacements.add(new Replacement(arrow.group(1), arrow.group(2) == null ? "" : arrow.group(2)));
                     }
                     case "synopsis" -> synopsis = Optional.of(value);
+                    case "expect" -> expect.add(Pattern.compile(value));
                     default -> throw new IllegalArgumentException(where + ": unknown doctest directive '" + key
                             + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout, env, replace,"
-                            + " synopsis)");
+                            + " synopsis, expect)");
                 }
             }
             return new Directives(skip, List.copyOf(skipLines), List.copyOf(setup), List.copyOf(servers), background,
-                    eachFor, script, verbatim, timeout, List.copyOf(env), List.copyOf(replacements), synopsis);
+                    eachFor, script, verbatim, timeout, List.copyOf(env), List.copyOf(replacements), synopsis,
+                    List.copyOf(expect));
         }
     }
 

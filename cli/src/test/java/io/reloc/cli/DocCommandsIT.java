@@ -110,5 +110,9 @@ class DocCommandsIT {
         if (result.exitStatus() != 0) {
             fail(block.where() + " failed with exit status " + result.exitStatus() + ":\n" + DocSandbox.tail(result.output(), 40));
         }
+        for (var expected : d.expect()) {
+            assertTrue(expected.matcher(result.output()).find(), block.where() + " did not print what its 'expect: "
+                    + expected + "' says:\n" + DocSandbox.tail(result.output(), 40));
+        }
     }
 }

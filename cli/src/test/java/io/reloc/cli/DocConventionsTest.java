@@ -96,8 +96,10 @@ class DocConventionsTest {
                 replace: ./reloc experiment => ./reloc experiment --size 16M --duration 1
                 replace: --switch-after 30 => --switch-after 1
                 replace: --size 1G =>
+                expect: ^ran \\d+ tests
                 """);
         assertEquals(List.of("SIZE=256M RUNTIME=1", "BENCH_DIR=$PWD/bench-out"), d.env());
+        assertTrue(d.expect().getFirst().matcher("ran 12 tests").find());
         // One pass: the first listed wins where two match, and what a replacement put in stays.
         assertEquals("./reloc experiment paper --size 16M   # the paper",
                 d.replaced("./reloc experiment paper   # the paper"));

@@ -157,8 +157,15 @@ public final class BackgroundCopier implements AutoCloseable {
         long backoffMillis = 100;
         long presentAtPassStart = device.status().presentBlocks();
         try {
+            RelocationState learnedIn = device.state();
             while (!stopped) {
                 waitWhilePaused();
+                RelocationState state = device.state();
+                if (state != learnedIn) {
+                    // Activated: what was learned of the source while it still changed may be stale.
+                    extents.forget();
+                    learnedIn = state;
+                }
                 Work work = nextUrgent(runBlocks(geometry), geometry);
                 long block = work != null ? work.first() : device.nextAbsent(order.next(cursor));
                 if (block < 0) {
@@ -166,6 +173,8 @@ public final class BackgroundCopier implements AutoCloseable {
                     if (device.complete()) {
                         return;
                     }
+                    // A new pass: learn the source's allocation afresh, as it was learned for this one.
+                    extents.forget();
                     if (device.state() == RelocationState.PRECOPY) {
                         precopyRound();
                         cursor = 0;

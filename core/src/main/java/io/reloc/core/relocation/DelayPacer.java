@@ -164,6 +164,14 @@ final class DelayPacer {
         if (inFlight == 0 && phase != Phase.STARTUP) {
             appLimited = true;
         }
+        if (inFlight == 0) {
+            // Nothing in flight: the round starts now. Time in which nothing was sent (before the
+            // first fetch, the relocation in standby for seconds; the copier busy elsewhere) says
+            // nothing of the link, and counted in a round it would measure a rate near zero, which
+            // with no estimate before is believed and then paces the copier at that rate.
+            roundStartedAt = now;
+            roundStartDelivered = delivered;
+        }
         inFlight += bytes;
         double pace = pacingRate();
         // A sender woken a little late may catch up by one run, but a pause earns no burst.

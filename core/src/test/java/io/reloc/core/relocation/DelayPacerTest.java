@@ -31,7 +31,7 @@ class DelayPacerTest {
         long serverNanos;
         SplittableRandom serverJitter;
         long serverJitterNanos;
-        final DelayPacer pacer = new DelayPacer(() -> now, SETTINGS);
+        final DelayPacer pacer;
         private final PriorityQueue<Done> replies = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
         // Measured since the last reset.
         long linkBytes;
@@ -39,8 +39,13 @@ class DelayPacerTest {
         long measuredFrom;
 
         Path(double bitsPerSecond, long rtt) {
+            this(bitsPerSecond, rtt, SETTINGS);
+        }
+
+        Path(double bitsPerSecond, long rtt, DelayPacer.Settings settings) {
             this.bytesPerSecond = bitsPerSecond / 8;
             this.rtt = rtt;
+            this.pacer = new DelayPacer(() -> now, settings);
         }
 
         void reset() {
@@ -77,6 +82,13 @@ class DelayPacerTest {
                     pacer.done(done.fetch, done.fetch.bytes());
                 }
             }
+        }
+
+        /** The next reply arrives: time moves to it, nothing is sent. */
+        void drainOne() {
+            Done done = replies.poll();
+            now = Math.max(now, done.at);
+            pacer.done(done.fetch, done.fetch.bytes());
         }
 
         private void send(DelayPacer.Fetch fetch) {
@@ -185,6 +197,41 @@ class DelayPacerTest {
         path.reset();
         path.runFor(5000 * MS);
         assertTrue(path.utilisation() >= 0.7, "utilisation " + path.utilisation() + ", seed " + seed + ", " + path.pacer);
+    }
+
+    /**
+     * The pacer is made when the relocation starts, often seconds before its copier sends anything
+     * (a proxy in standby): that idle time must not count as a slow link. Fetches of at least
+     * 64 KiB, as with the default block size, so that a wrong pace shows at once.
+     */
+    @Test
+    void anIdleStartIsNotASlowLink() {
+        DelayPacer.Settings blocks = new DelayPacer.Settings(MS, MS, 64 << 10, 1 << 20, 64 << 10);
+        Path fresh = new Path(100e6, 20 * MS, blocks);
+        fresh.runFor(500 * MS);
+        Path idle = new Path(100e6, 20 * MS, blocks);
+        idle.now = 2000 * MS;
+        idle.reset();
+        idle.runFor(500 * MS);
+        assertTrue(idle.linkBytes >= 0.8 * fresh.linkBytes, "after an idle start " + idle.linkBytes + " bytes in 500 ms, fresh "
+                + fresh.linkBytes + "; " + idle.pacer);
+    }
+
+    /** A copier that had nothing to send for a while (it was asking the source something) picks up where it was. */
+    @Test
+    void aPauseDoesNotLowerThePace() {
+        Path path = new Path(100e6, 20 * MS);
+        path.runFor(3000 * MS);
+        double before = path.pacer.pacingRate();
+        path.runFor(0);
+        while (path.pacer.inFlight() > 0) {
+            path.drainOne();
+        }
+        path.now += 300 * MS;
+        path.reset();
+        path.runFor(1000 * MS);
+        assertTrue(path.utilisation() >= 0.85, "utilisation " + path.utilisation() + " after a pause (pace before "
+                + before / 1e6 + " MB/s), " + path.pacer);
     }
 
     @Test

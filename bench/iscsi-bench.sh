@@ -41,6 +41,8 @@ step=$((4096 * 104729))
 convert_timeout=${CONVERT_TIMEOUT:-90}
 
 die() { echo "iscsi-bench: $*" >&2; exit 1; }
+# Exit status 77: something this needs is not installed (the documentation's test then skips it).
+missing() { echo "iscsi-bench: $*" >&2; exit 77; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -57,14 +59,14 @@ while [[ $# -gt 0 ]]; do
 done
 
 for tool in iscsi-perf iscsi-inq qemu-img python3; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (Debian: libiscsi-bin, qemu-utils, python3)"
+  command -v "$tool" >/dev/null || missing "$tool is not installed (Debian: libiscsi-bin, qemu-utils, python3)"
 done
 for s in $servers; do
   case "$s" in
     reloc) [[ -x "$repo/reloc" ]] || die "$repo/reloc is missing" ;;
     tgt)
-      command -v tgtd >/dev/null && command -v tgtadm >/dev/null || die "tgt is not installed (Debian: tgt)"
-      [[ $(id -u) -eq 0 ]] || die "tgtd needs root: run as root or leave tgt out with --servers reloc"
+      command -v tgtd >/dev/null && command -v tgtadm >/dev/null || missing "tgt is not installed (Debian: tgt)"
+      [[ $(id -u) -eq 0 ]] || missing "tgtd needs root: run as root or leave tgt out with --servers reloc"
       ;;
     *) die "unknown server $s; choose among: reloc tgt" ;;
   esac

@@ -34,6 +34,8 @@ export_name=bench
 reloc_serve=${RELOC_SERVE:-"./reloc serve --listen 127.0.0.1:{PORT} --export {NAME}={FILE}"}
 
 die() { echo "nbd-bench: $*" >&2; exit 1; }
+# Exit status 77: something this needs is not installed (the documentation's test then skips it).
+missing() { echo "nbd-bench: $*" >&2; exit 77; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -50,13 +52,13 @@ while [[ $# -gt 0 ]]; do
 done
 
 for tool in fio nbdcopy nbdinfo jq python3; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (Debian: fio, libnbd-bin, jq, python3)"
+  command -v "$tool" >/dev/null || missing "$tool is not installed (Debian: fio, libnbd-bin, jq, python3)"
 done
 for s in $servers; do
   case "$s" in
     reloc) [[ -x "$repo/reloc" ]] || die "$repo/reloc is missing: build the cli module first, or leave reloc out with --servers" ;;
-    nbdkit) command -v nbdkit >/dev/null || die "nbdkit is not installed" ;;
-    qemu-nbd) command -v qemu-nbd >/dev/null || die "qemu-nbd is not installed (Debian: qemu-utils)" ;;
+    nbdkit) command -v nbdkit >/dev/null || missing "nbdkit is not installed" ;;
+    qemu-nbd) command -v qemu-nbd >/dev/null || missing "qemu-nbd is not installed (Debian: qemu-utils)" ;;
     *) die "unknown server $s; choose among: reloc nbdkit qemu-nbd" ;;
   esac
 done

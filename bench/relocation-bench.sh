@@ -46,13 +46,16 @@ die() {
     exit 1
 }
 
+# Exit status 77: something this needs is not installed (the documentation's test then skips it).
 for tool in nbdkit nbdcopy fio curl jq python3 numfmt; do
-    command -v "$tool" >/dev/null || die "needs $tool on PATH"
+    command -v "$tool" >/dev/null || { echo "relocation-bench: needs $tool on PATH" >&2; exit 77; }
 done
 [[ -x $RELOC ]] || die "launcher not found at $RELOC"
-fio --enghelp=nbd >/dev/null 2>&1 || die "this fio lacks the nbd engine (install fio built with libnbd)"
+fio --enghelp=nbd >/dev/null 2>&1 || { echo "relocation-bench: this fio lacks the nbd engine (install fio built with libnbd)" >&2; exit 77; }
 BYTES=$(numfmt --from=iec "${SIZE%B}")
-(( BYTES >= 256 << 20 )) || die "SIZE must be at least 256M"
+(( BYTES >= 4 << 20 && BYTES % (4 << 20) == 0 )) || die "SIZE must be a multiple of 4M"
+# (c) reads two regions at the end of the disk: 64 MiB each, a quarter of smaller disks.
+REGION=$(( BYTES / 4 < 64 << 20 ? BYTES / 4 : 64 << 20 ))
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -221,13 +224,13 @@ start latency "$RELOC" -q proxy --listen 127.0.0.1:0 --export vm1 --source "$SER
     --cache "$WORK/latency.img" --control "$C_CONTROL" --activate --rate "$BUSY_RATE"
 C_PID=$LAST_PID
 C_URI=$(await_uri latency)
-BUSY_OFFSET=$((BYTES - (64 << 20)))
-IDLE_OFFSET=$((BYTES - (128 << 20)))
-fio_run "$C_URI" "$WORK/busy.json" --rw=read:61440 --bs=4k --iodepth=1 --offset="$BUSY_OFFSET" --size=64M
+BUSY_OFFSET=$((BYTES - REGION))
+IDLE_OFFSET=$((BYTES - 2 * REGION))
+fio_run "$C_URI" "$WORK/busy.json" --rw=read:61440 --bs=4k --iodepth=1 --offset="$BUSY_OFFSET" --size="$REGION"
 BUSY_STATUS=$(status "$C_CONTROL")
 curl -sf -X POST "http://$C_CONTROL/pause" >/dev/null
 sleep 1
-fio_run "$C_URI" "$WORK/idle.json" --rw=read:61440 --bs=4k --iodepth=1 --offset="$IDLE_OFFSET" --size=64M
+fio_run "$C_URI" "$WORK/idle.json" --rw=read:61440 --bs=4k --iodepth=1 --offset="$IDLE_OFFSET" --size="$REGION"
 IDLE_STATUS=$(status "$C_CONTROL")
 stop "$C_PID"
 present_before() { # status offset -> whether the copier stayed below offset (besides 1024 demand blocks)

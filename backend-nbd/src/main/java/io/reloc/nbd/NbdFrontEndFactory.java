@@ -21,9 +21,11 @@ import static java.util.Objects.requireNonNull;
  *   <li>{@code max-connections}: connections served at once, default 1024;</li>
  *   <li>{@code handshake-timeout}: seconds (decimals allowed) a client has to finish the
  *       handshake, default 30;</li>
- *   <li>{@code reloc-channel}: {@code on} (default), {@code off}, or {@code adaptive} (on, and
- *       each batch is encoded only when the codec beats the measured link; experimental); whether
- *       Reloc clients may negotiate the compressed relocation channel (other clients never see it).</li>
+ *   <li>{@code reloc-channel}: {@code adaptive} (default: on, and each batch goes out with the
+ *       codec of the client's offer, or none, that moves it fastest on the link the client
+ *       measures, see {@link io.reloc.nbd.channel.AdaptiveChoice}), {@code on} (always the
+ *       client's preferred codec) or {@code off}; whether Reloc clients may negotiate the
+ *       compressed relocation channel (other clients never see it).</li>
  * </ul>
  * Thread safe and stateless.
  */
@@ -45,7 +47,7 @@ public final class NbdFrontEndFactory implements FrontEndFactory {
         requireNonNull(config, "config is null");
         requireNonNull(exports, "exports is null");
         Map<String, String> options = config.options();
-        String channel = options.getOrDefault(RELOC_CHANNEL, "on").trim();
+        String channel = options.getOrDefault(RELOC_CHANNEL, "adaptive").trim();
         ChannelCodecs codecs = switch (channel) {
             case "on" -> ChannelCodecs.standard();
             case "off" -> ChannelCodecs.none();

@@ -38,7 +38,7 @@ import java.util.SplittableRandom;
  * {@code 256 random 20ms 100mbit /tmp/w --block-size 4096}. Options: {@code --block-size BYTES}
  * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
  * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
- * default 50), {@code --channel on|off|adaptive} (the Reloc server's {@code reloc-channel} option). The background copy's pacing and lane follow the system properties of
+ * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive). The background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
@@ -54,7 +54,7 @@ public final class WanRelocationBench {
         String codec = "auto";
         String source = "reloc";
         long probe = 50;
-        String channel = "on";
+        String channel = "adaptive";
         for (int i = from; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -133,7 +133,7 @@ public final class WanRelocationBench {
             System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
                             + "| %.1f MiB | %.3f | %s | %s | %s → %s |%n",
                     content, size >> 20, args[3], args[2], options.source(), options.source().equals("reloc")
-                            ? options.codec() + (options.channel().equals("on") ? "" : " (" + options.channel() + ")") : "plain NBD",
+                            ? options.codec() + (options.channel().equals("adaptive") ? "" : " (" + options.channel() + ")") : "plain NBD",
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
                     same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());

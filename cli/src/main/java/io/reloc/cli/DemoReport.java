@@ -81,7 +81,7 @@ final class DemoReport {
             markers.add(new Marker(run.completeMillis() / 1000.0, "complete"));
         }
         StringBuilder html = new StringBuilder(64 * 1024);
-        html.append(SvgChart.pageStart(run.title())).append("<pre>");
+        html.append(SvgChart.pageStart(run.title())).append("<pre class=\"wrap\">");
         run.summary().forEach(line -> html.append(SvgChart.escape(line)).append('\n'));
         html.append("</pre>\n");
         html.append(SvgChart.chart("Link A: VM host \u2192 source (NBD traffic)", time, Axis.linear("Mbit/s", niceMax(SvgChart.max(a))),

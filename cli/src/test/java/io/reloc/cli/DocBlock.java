@@ -24,6 +24,8 @@ import static java.util.Objects.requireNonNull;
  */
 record DocBlock(String page, int line, String language, String text, Directives directives) {
     private static final Pattern FENCE = Pattern.compile("^```\\s*([A-Za-z0-9_-]*)\\s*$");
+    /** {@code TEXT => NEW TEXT}; nothing after the arrow removes TEXT. */
+    private static final Pattern REPLACE = Pattern.compile("(\\S.*?)\\s+=>(?:\\s+(.*))?");
 
     DocBlock {
         requireNonNull(page, "page is null");
@@ -34,6 +36,9 @@ record DocBlock(String page, int line, String language, String text, Directives 
 
     /** A command pattern the runner leaves out, and why. */
     record SkippedLine(Pattern pattern, String reason) {}
+
+    /** Text of the block the runner replaces before running it (e.g. a benchmark's size by a tiny one). */
+    record Replacement(String text, String by) {}
 
     /**
      * How to run a block.
@@ -48,17 +53,37 @@ record DocBlock(String page, int line, String language, String text, Directives 
      * @param script the block is this file of the repository, verbatim; the file is run
      * @param verbatim the block is this file of the repository, verbatim (code, not run)
      * @param timeoutSeconds the longest the block may take
+     * @param env shell assignments ({@code NAME=VALUE ...}) exported before the block and its setup
+     * @param replacements text of the block's commands replaced before they run, in one pass
+     * @param synopsis the block is the synopsis of this command ({@code reloc serve}); its options
+     *     are checked against the command's, not run
+     * @param expect patterns that the block's output must contain (e.g. that a test really ran)
      */
     record Directives(Optional<String> skip, List<SkippedLine> skipLines, List<String> setup, List<String> servers,
                       Optional<Pattern> background, OptionalInt eachFor, Optional<String> script,
-                      Optional<String> verbatim, int timeoutSeconds) {
+                      Optional<String> verbatim, int timeoutSeconds, List<String> env, List<Replacement> replacements,
+                      Optional<String> synopsis, List<Pattern> expect) {
         static final int DEFAULT_TIMEOUT_SECONDS = 300;
         static final Directives NONE = new Directives(Optional.empty(), List.of(), List.of(), List.of(),
-                Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS);
+                Optional.empty(), OptionalInt.empty(), Optional.empty(), Optional.empty(), DEFAULT_TIMEOUT_SECONDS,
+                List.of(), List.of(), Optional.empty(), List.of());
 
         /** The file the block must show verbatim, if any. */
         Optional<String> includedFile() {
             return script.or(() -> verbatim);
+        }
+
+        /**
+         * The command with the replacements applied, in one pass from left to right: where several
+         * match at the same place the first listed wins, and replaced text is not replaced again.
+         */
+        String replaced(String command) {
+            if (replacements.isEmpty()) {
+                return command;
+            }
+            String any = String.join("|", replacements.stream().map(r -> Pattern.quote(r.text())).toList());
+            return Pattern.compile(any).matcher(command).replaceAll(m -> Matcher.quoteReplacement(
+                    replacements.stream().filter(r -> r.text().equals(m.group())).findFirst().orElseThrow().by()));
         }
 
         /** Parses the body of a {@code <!-- doctest ... -->} comment: one {@code key: value} per line. */
@@ -72,6 +97,10 @@ record DocBlock(String page, int line, String language, String text, Directives 
             Optional<String> script = Optional.empty();
             Optional<String> verbatim = Optional.empty();
             int timeout = DEFAULT_TIMEOUT_SECONDS;
+            List<String> env = new ArrayList<>();
+            List<Replacement> replacements = new ArrayList<>();
+            Optional<String> synopsis = Optional.empty();
+            List<Pattern> expect = new ArrayList<>();
             for (String raw : body.split("\n")) {
                 String line = raw.strip();
                 if (line.isEmpty()) {
@@ -100,12 +129,29 @@ record DocBlock(String page, int line, String language, String text, Directives 
                     case "script" -> script = Optional.of(value);
                     case "verbatim" -> verbatim = Optional.of(value);
                     case "timeout" -> timeout = Integer.parseInt(value);
+                    case "env" -> {
+                        if (!value.matches("[A-Za-z_][A-Za-z0-9_]*=.*")) {
+                            throw new IllegalArgumentException(where + ": 'env: NAME=VALUE ...' expected, not '" + value + "'");
+                        }
+                        env.add(value);
+                    }
+                    case "replace" -> {
+                        Matcher arrow = REPLACE.matcher(value);
+                        if (!arrow.matches()) {
+                            throw new IllegalArgumentException(where + ": 'replace: TEXT => NEW TEXT' expected, not '" + value + "'");
+                        }
+                        replacements.add(new Replacement(arrow.group(1), arrow.group(2) == null ? "" : arrow.group(2)));
+                    }
+                    case "synopsis" -> synopsis = Optional.of(value);
+                    case "expect" -> expect.add(Pattern.compile(value));
                     default -> throw new IllegalArgumentException(where + ": unknown doctest directive '" + key
-                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout)");
+                            + "' (skip, skip-line, setup, server, background, each-for, script, verbatim, timeout, env, replace,"
+                            + " synopsis, expect)");
                 }
             }
             return new Directives(skip, List.copyOf(skipLines), List.copyOf(setup), List.copyOf(servers), background,
-                    eachFor, script, verbatim, timeout);
+                    eachFor, script, verbatim, timeout, List.copyOf(env), List.copyOf(replacements), synopsis,
+                    List.copyOf(expect));
         }
     }
 

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assumptions.abort;
  */
 @Tag("interop")
 class DocCommandsIT {
-    /** Exit status by which a walkthrough script says that something it needs is not installed. */
+    /** Exit status by which a script (a walkthrough, a benchmark) says that something it needs is not installed. */
     static final int SKIPPED = 77;
     /** Surefire and failsafe run in the module directory. */
     static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
@@ -98,6 +98,10 @@ class DocCommandsIT {
             }
         } else {
             result = sandbox.run(sandbox.substitute(DocScript.of(block)), d.timeoutSeconds());
+            if (result.exitStatus() == SKIPPED) {
+                abort(block.where() + ": a command says something it needs is missing: "
+                        + DocSandbox.tail(result.output(), 3));
+            }
         }
         System.out.printf("--- %s (exit %d, %.0f s)%n%s%n", block.where(), result.exitStatus(),
                 (System.nanoTime() - started) / 1e9, DocSandbox.tail(result.output(), 15));
@@ -105,6 +109,10 @@ class DocCommandsIT {
                 + DocSandbox.tail(result.output(), 40));
         if (result.exitStatus() != 0) {
             fail(block.where() + " failed with exit status " + result.exitStatus() + ":\n" + DocSandbox.tail(result.output(), 40));
+        }
+        for (var expected : d.expect()) {
+            assertTrue(expected.matcher(result.output()).find(), block.where() + " did not print what its 'expect: "
+                    + expected + "' says:\n" + DocSandbox.tail(result.output(), 40));
         }
     }
 }

@@ -88,7 +88,45 @@ class DocConventionsTest {
     }
 
     @Test
+    void exportsTheEnvironmentAndReplacesTextBeforeRunning() {
+        DocBlock.Directives d = DocBlock.Directives.parse("p.md:1", """
+                env: SIZE=256M RUNTIME=1
+                env: BENCH_DIR=$PWD/bench-out
+                replace: ./reloc experiment paper => ./reloc experiment paper --size 16M
+                replace: ./reloc experiment => ./reloc experiment --size 16M --duration 1
+                replace: --switch-after 30 => --switch-after 1
+                replace: --size 1G =>
+                expect: ^ran \\d+ tests
+                """);
+        assertEquals(List.of("SIZE=256M RUNTIME=1", "BENCH_DIR=$PWD/bench-out"), d.env());
+        assertTrue(d.expect().getFirst().matcher("ran 12 tests").find());
+        // One pass: the first listed wins where two match, and what a replacement put in stays.
+        assertEquals("./reloc experiment paper --size 16M   # the paper",
+                d.replaced("./reloc experiment paper   # the paper"));
+        assertEquals("./reloc experiment --size 16M --duration 1 --workload kernel --switch-after 1",
+                d.replaced("./reloc experiment --workload kernel --switch-after 30"));
+        assertEquals("bench/wan-bench.sh 1024", d.replaced("bench/wan-bench.sh 1024"));
+        assertEquals("--trace vm1.csv  --seed 2", d.replaced("--trace vm1.csv --size 1G --seed 2"));
+
+        DocBlock block = new DocBlock("p.md", 3, "sh", """
+                ./reloc experiment --switch-after 30   # a comment
+                SIZE=1G bench/relocation-bench.sh
+                """, d);
+        String script = DocScript.of(block);
+        assertTrue(script.startsWith(DocScript.PREAMBLE + "export SIZE=256M RUNTIME=1\nexport BENCH_DIR=$PWD/bench-out\n"), script);
+        assertTrue(script.contains("echo 'doctest runs: ./reloc experiment --size 16M --duration 1 --switch-after 1'\n"
+                + "./reloc experiment --size 16M --duration 1 --switch-after 1   # a comment\n"), script);
+        // An assignment written in the command wins over the block's environment, as in a shell.
+        assertTrue(script.endsWith("\nSIZE=1G bench/relocation-bench.sh\n"), script);
+        assertFalse(script.contains("--switch-after 30"), script);
+    }
+
+    @Test
     void refusesUnknownDirectivesAndSkippedLinesWithoutAReason() {
+        assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "env: 1X=2"));
+        assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "env: --size 1G"));
+        assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "replace: --size 1G"));
+        assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "replace:  => x"));
         assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "skipp: x"));
         assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "skip-line: ^x"));
         assertThrows(IllegalArgumentException.class, () -> DocBlock.Directives.parse("p.md:1", "background"));
@@ -109,5 +147,7 @@ class DocConventionsTest {
         String sourcePort = lines[0].replaceAll(".*127\\.0\\.0\\.1:(\\d+) .*", "$1");
         assertTrue(lines[1].contains("nbd://127.0.0.1:" + sourcePort + "/vm1"), out);
         assertTrue(Files.isExecutable(dir.resolve("reloc")));
+        assertTrue(Files.isExecutable(dir.resolve("bench/relocation-bench.sh")), "bench/ is the repository's");
+        assertTrue(Files.isExecutable(dir.resolve(".bin/sudo")));
     }
 }

@@ -64,6 +64,20 @@ final class DocSandbox {
                 exec %s "$@"
                 """.formatted(ports.get(9010), repository.resolve("reloc")), StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // bench/...sh in the docs: the repository's benchmark scripts, run from its root as written.
+        Files.createSymbolicLink(dir.resolve("bench"), repository.resolve("bench"));
+        // 'sudo COMMAND' in the docs: COMMAND as is when the tests run as root, 'sudo -n' (no password
+        // prompt) otherwise, and the exit status that says "skipped: something is missing" without it.
+        Path sudo = Files.createDirectories(dir.resolve(".bin")).resolve("sudo");
+        Files.writeString(sudo, """
+                #!/usr/bin/env bash
+                [ "$(id -u)" = 0 ] && exec "$@"
+                PATH=${PATH#*/.bin:}
+                command -v sudo > /dev/null && sudo -n true 2> /dev/null && exec sudo -n "$@"
+                echo "sudo: needs root, or sudo without a password, to run: $*" >&2
+                exit %d
+                """.formatted(DocCommandsIT.SKIPPED), StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(sudo, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
 
     private static int freePort() throws IOException {
@@ -103,6 +117,8 @@ final class DocSandbox {
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().remove("RELOC_LOG_LEVEL");
         pb.environment().put("TMPDIR", dir.toString()); // mktemp -d in a walkthrough: inside the sandbox
+        pb.environment().put("PATH", dir.resolve(".bin") + ":" + pb.environment().getOrDefault("PATH", "/usr/bin:/bin"));
+        pb.environment().put("DOCTEST_REPOSITORY", repository.toString()); // for a block that must run in it (Maven)
         Process process = pb.start();
         boolean done = process.waitFor(timeoutSeconds, TimeUnit.SECONDS);
         if (!done) {

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a documentation block into the bash script that runs it: strict mode, the block's setup and
- * servers first, its commands as written (less those the directives leave out, with those the
- * directives put in the background or run as servers for a while), and a trap that stops everything
- * it started.
+ * Turns a documentation block into the bash script that runs it: strict mode, the block's
+ * environment, setup and servers first, its commands as written (less those the directives leave
+ * out, with the text the directives replace replaced, with those the directives put in the
+ * background or run as servers for a while), and a trap that stops everything it started.
  */
 final class DocScript {
     /** Every block starts with this: fail on the first failing command; stop what was started. */
@@ -45,22 +45,30 @@ final class DocScript {
     static String of(DocBlock block) {
         DocBlock.Directives d = block.directives();
         StringBuilder script = new StringBuilder(PREAMBLE);
+        d.env().forEach(assignments -> script.append("export ").append(assignments).append('\n'));
         d.setup().forEach(command -> script.append(command).append('\n'));
         int background = 0;
         for (String server : d.servers()) {
             background++;
             appendBackground(script, server, background);
         }
-        for (String command : commands(block.text())) {
-            String logical = command.strip();
-            if (logical.isEmpty() || logical.startsWith("#")) {
-                script.append(command).append('\n');
+        for (String written : commands(block.text())) {
+            String shown = written.strip();
+            if (shown.isEmpty() || shown.startsWith("#")) {
+                script.append(written).append('\n');
                 continue;
             }
-            if (d.skipLines().stream().anyMatch(s -> s.pattern().matcher(logical).find())) {
-                script.append(": skipped by doctest: ").append(logical.replace("\n", " ").replaceAll("[^A-Za-z0-9 ./_-]", " "))
+            if (d.skipLines().stream().anyMatch(s -> s.pattern().matcher(shown).find())) {
+                script.append(": skipped by doctest: ").append(shown.replace("\n", " ").replaceAll("[^A-Za-z0-9 ./_-]", " "))
                         .append('\n');
-            } else if (d.background().isPresent() && d.background().get().matcher(logical).find()) {
+                continue;
+            }
+            String command = d.replaced(written);
+            String logical = command.strip();
+            if (!command.equals(written)) {
+                script.append("echo 'doctest runs: ").append(quoted(withoutComment(logical))).append("'\n");
+            }
+            if (d.background().isPresent() && d.background().get().matcher(logical).find()) {
                 background++;
                 appendBackground(script, withoutComment(logical), background);
             } else if (d.eachFor().isPresent()) {

@@ -47,6 +47,9 @@ class ReportInBrowserIT {
               }
               lines.push(line);
             }
+            for (const text of document.querySelectorAll('pre')) {
+              lines.push('text ' + text.scrollWidth + ' in ' + text.clientWidth);
+            }
             const pre = document.createElement('pre');
             pre.id = 'probe';
             pre.textContent = lines.join('\\n');
@@ -78,6 +81,11 @@ class ReportInBrowserIT {
         Matcher m = PROBE.matcher(dom);
         assertTrue(m.find(), "the probe ran in the browser: " + dom.substring(0, Math.min(dom.length(), 2000)));
         List<Chart> charts = charts(m.group(1));
+        // The summary fits its box at 800 px: it wraps rather than running off to the right.
+        List<String> texts = m.group(1).strip().lines().filter(l -> l.startsWith("text ")).toList();
+        assertEquals(1, texts.size(), "one summary: " + texts);
+        String[] widths = texts.getFirst().split(" ");
+        assertTrue(Integer.parseInt(widths[1]) <= Integer.parseInt(widths[3]), "the summary fits its box: " + texts);
         System.out.println("charts in the browser: " + charts);
         assertEquals(4, charts.size(), "four charts: " + charts);
         assertTrue(charts.get(0).title().startsWith("Link A"), charts.toString());
@@ -108,6 +116,9 @@ class ReportInBrowserIT {
     private static List<Chart> charts(String probe) {
         List<Chart> charts = new ArrayList<>();
         for (String line : probe.strip().split("\n")) {
+            if (line.startsWith("text ")) {
+                continue;
+            }
             Matcher c = CHART.matcher(line.replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"));
             assertTrue(c.matches(), "probe line: " + line);
             List<Series> series = new ArrayList<>();

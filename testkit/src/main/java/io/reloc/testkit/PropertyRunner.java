@@ -71,6 +71,7 @@ public final class PropertyRunner<A> {
     public void check(String name, Property<A> property) {
         List<Long> seeds = new ArrayList<>();
         if (seed != null) {
+            System.out.println("property '" + name + "': the sequence of seed " + seed); // traceable, as below
             seeds.add(seed);
         } else {
             long base = new SplittableRandom().nextLong();

@@ -31,8 +31,12 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.locks.ReentrantLock;
 import java.io.InterruptedIOException;
 import java.util.Set;
 import java.util.HashSet;
@@ -41,10 +45,13 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One iSCSI connection, which is one session (MaxConnections=1, ErrorRecoveryLevel=0): login,
- * then the full feature phase. A reader virtual thread reads PDUs and keeps all sequencing state
+ * then the full feature phase. The reader thread reads PDUs and keeps all sequencing state
  * (CmdSN window, write tasks waiting for Data-Out, R2Ts); each SCSI command whose data is
- * complete runs on a virtual thread of its own, at most {@code commandWindow} at once, and its
- * response is sent whole under {@link #sendLock}, which also orders StatSN. R2Ts are issued to
+ * complete runs on a virtual thread of its own, at most {@code commandWindow} at once. Outgoing
+ * PDUs are stamped (StatSN, ExpCmdSN, MaxCmdSN) and queued in one short critical section, so the
+ * queue is in StatSN order; whichever thread finds the socket free writes everything queued in
+ * one gathering write (see {@link #push}). A command's window slot and its Data-In buffer are
+ * given back once its response is written, so queued responses stay bounded. R2Ts are issued to
  * queued write tasks only while their data stays under {@link #SOLICITED_BYTES}, so buffered data
  * stays bounded. Write data goes from the socket straight into the write task's buffer (pooled
  * direct buffers, see {@link PduReader}), and from there to the device: no heap copy, no garbage
@@ -66,6 +73,10 @@ final class Connection {
     private static final int LOGIN_TIMEOUT_MS = 30_000;
     /** Bytes read ahead in the full feature phase: many small PDUs, or a large one's header. */
     private static final int READ_BUFFER = 64 << 10;
+    /** Most PDUs gathered into one write. */
+    private static final int MAX_BATCH = 64;
+    /** Bytes after which a batch stops taking PDUs, so that a batch's buffers stay few. */
+    private static final int WRITE_STEP = 1 << 20;
 
     private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
     private static final int REJECT_DATA_DIGEST = 0x02;
@@ -92,8 +103,18 @@ final class Connection {
     private LogicalUnit unit;
     private Export export;
     private boolean discovery;
-    /** Guards the output stream and StatSN: every PDU or response goes out whole under it. */
-    private final Object sendLock = new Object();
+    /** Guards StatSN and the order of {@link #outgoing}: a PDU is stamped and queued under it. */
+    private final Object stampLock = new Object();
+    /** PDUs to write, in StatSN order; written by whoever holds {@link #writeLock}. */
+    private final Queue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    // Used by the thread holding the write lock only.
+    private final Outgoing[] batch = new Outgoing[MAX_BATCH];
+    private final ByteBuffer[] batchBuffers = new ByteBuffer[MAX_BATCH * 3];
+    /** Set when a write failed: the channel is closed and queued PDUs are dropped. */
+    private volatile boolean broken;
+    private final ThreadFactory workers = Thread.ofVirtual().factory();
+    /** Commands executing or waiting for their response to be written. */
     private Semaphore inFlight;
     /** Tags of commands executing now, for ABORT TASK. */
     private final Set<Integer> running = ConcurrentHashMap.newKeySet();
@@ -119,6 +140,7 @@ final class Connection {
         // The catch blocks may still answer (Reject), so the socket closes after them.
         try (channel) {
             serveOpen();
+            flush();
         } catch (IOException e) {
             log.debug("{}: closing failed: {}", peer, e.toString());
         }
@@ -295,12 +317,12 @@ final class Connection {
         if (pdu.lun() != 0 && (cdb[0] & 0xff) != 0xa0 && (cdb[0] & 0xff) != 0x12) {
             reader.skipData();
             respond(pdu.itt(), pdu.lun(), cdb, expected, write,
-                    ScsiResult.check(new Sense(0x5, 0x25, 0x00, -1)));
+                    ScsiResult.check(new Sense(0x5, 0x25, 0x00, -1)), false);
             return;
         }
         if (expected < 0 || expected > MAX_EXPECTED_LENGTH) {
             reader.skipData();
-            respond(pdu.itt(), pdu.lun(), cdb, 0, write, ScsiResult.check(Sense.INVALID_FIELD_IN_CDB));
+            respond(pdu.itt(), pdu.lun(), cdb, 0, write, ScsiResult.check(Sense.INVALID_FIELD_IN_CDB), false);
             return;
         }
         if (!write || expected == 0) {
@@ -375,10 +397,11 @@ final class Connection {
         Pdu r = Pdu.create(Opcode.R2T).flags(0x80);
         r.longAt(8, task.lun).itt(task.itt).intAt(20, task.ttt);
         r.intAt(36, task.r2tSn++).intAt(40, task.received).intAt(44, length);
-        synchronized (sendLock) {
+        synchronized (stampLock) {
             r.intAt(24, statSn).intAt(28, expCmdSn).intAt(32, maxCmdSn());
-            send(r);
+            queue(r);
         }
+        push();
     }
 
     private void dataOut(Pdu pdu) throws IOException {
@@ -462,14 +485,15 @@ final class Connection {
         awaitingR2T.remove(task);
         discarded.add(task.itt);
         task.release();
-        respond(task.itt, task.lun, task.cdb, task.expectedLength, true, ScsiResult.check(sense));
+        respond(task.itt, task.lun, task.cdb, task.expectedLength, true, ScsiResult.check(sense), false);
         stopSoliciting(task);
         solicitNext();
     }
 
     /**
      * Runs a command on a virtual thread of its own; blocks while the window is full. The write
-     * task's buffer (if any) goes back to the pool when the command is done.
+     * task's buffer (if any) goes back to the pool when the command is done; the window slot and
+     * the Data-In buffer once the response is written.
      */
     private void execute(int itt, long lun, byte[] cdb, int expected, boolean write, WriteTask task)
             throws IOException {
@@ -480,28 +504,29 @@ final class Connection {
             throw new InterruptedIOException("interrupted while the command window was full");
         }
         running.add(itt);
-        Thread.ofVirtual().name("iscsi-task-" + Integer.toHexString(itt)).start(() -> {
+        workers.newThread(() -> {
             ScsiResult result = null;
+            boolean queued = false;
             try {
                 result = unit.execute(cdb, task == null ? NO_DATA : task.data());
-                respond(itt, lun, cdb, expected, write, result);
-            } catch (IOException e) {
-                log.debug("{}: cannot send a response, closing: {}", peer, e.toString());
-                closeQuietly();
+                respond(itt, lun, cdb, expected, write, result, true);
+                queued = true;
             } catch (RuntimeException e) {
                 log.error("{}: internal error in a command, closing the connection", peer, e);
                 closeQuietly();
             } finally {
-                if (result != null) {
-                    buffers.release(result.data());
-                }
                 if (task != null) {
                     task.release();
                 }
                 running.remove(itt);
-                inFlight.release();
+                if (!queued) {
+                    if (result != null) {
+                        buffers.release(result.data());
+                    }
+                    inFlight.release();
+                }
             }
-        });
+        }).start();
     }
 
     /** Waits until no command executes, so a response that must come last does. */
@@ -524,9 +549,13 @@ final class Connection {
         }
     }
 
-    /** Sends data-in and status, with residuals (RFC 7143 §11.4.5) against the expected length. */
-    private void respond(int itt, long lun, byte[] cdb, int expected, boolean write, ScsiResult result)
-            throws IOException {
+    /**
+     * Sends data-in and status, with residuals (RFC 7143 §11.4.5) against the expected length.
+     * With {@code done}, the command's window slot and {@code result}'s data buffer go with the
+     * last PDU, given back once it is written.
+     */
+    private void respond(int itt, long lun, byte[] cdb, int expected, boolean write, ScsiResult result,
+                         boolean done) {
         ByteBuffer data = result.data().duplicate();
         int dataLength = data.remaining();
         long dataOut = unit.dataOutLength(cdb);
@@ -544,7 +573,22 @@ final class Connection {
         int send = (int) Math.min(dataLength, expected);
         boolean good = result.status() == ScsiResult.GOOD;
         int chunk = params.initiatorMaxRecvDataSegmentLength();
-        synchronized (sendLock) {
+        ByteBuffer release = done ? result.data() : null;
+        Pdu r = null;
+        if (!good || send == 0) {
+            r = Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags);
+            r.byteAt(2, 0).byteAt(3, result.status()).itt(itt);
+            r.intAt(36, (send + chunk - 1) / chunk).intAt(44, (int) residual);
+            if (result.sense().isPresent()) {
+                byte[] sense = result.sense().get().fixedFormat();
+                byte[] segment = new byte[2 + sense.length];
+                segment[0] = (byte) (sense.length >>> 8);
+                segment[1] = (byte) sense.length;
+                System.arraycopy(sense, 0, segment, 2, sense.length);
+                r.data(segment);
+            }
+        }
+        synchronized (stampLock) {
             int dataSn = 0;
             for (int offset = 0; offset < send; offset += chunk) {
                 int n = Math.min(chunk, send - offset);
@@ -554,7 +598,8 @@ final class Connection {
                 int flags = burstEnd ? 0x80 : 0;
                 d.longAt(8, lun).itt(itt).intAt(20, Pdu.RESERVED_TAG);
                 d.intAt(36, dataSn++).intAt(40, offset);
-                if (last && good) {
+                boolean withStatus = last && good;
+                if (withStatus) {
                     // Status travels in the last Data-In when there is no sense data (S bit).
                     d.flags(flags | 0x01 | residualFlags).byteAt(3, ScsiResult.GOOD).intAt(44, (int) residual);
                     d.intAt(24, statSn++);
@@ -563,24 +608,15 @@ final class Connection {
                 }
                 d.intAt(28, expCmdSn).intAt(32, maxCmdSn());
                 int base = data.position();
-                write(codec.frame(d, data.duplicate().position(base + offset).limit(base + offset + n)));
-                if (last && good) {
-                    return;
-                }
+                ByteBuffer segment = data.duplicate().position(base + offset).limit(base + offset + n);
+                outgoing.add(new Outgoing(codec.frame(d, segment), withStatus ? release : null, withStatus && done));
             }
-            Pdu r = Pdu.create(Opcode.SCSI_RESPONSE).flags(0x80 | residualFlags);
-            r.byteAt(2, 0).byteAt(3, result.status()).itt(itt);
-            r.intAt(36, dataSn).intAt(44, (int) residual);
-            if (result.sense().isPresent()) {
-                byte[] sense = result.sense().get().fixedFormat();
-                byte[] segment = new byte[2 + sense.length];
-                segment[0] = (byte) (sense.length >>> 8);
-                segment[1] = (byte) sense.length;
-                System.arraycopy(sense, 0, segment, 2, sense.length);
-                r.data(segment);
+            if (r != null) {
+                r.intAt(24, statSn++).intAt(28, expCmdSn).intAt(32, maxCmdSn());
+                outgoing.add(new Outgoing(codec.frame(r, ByteBuffer.wrap(r.data())), release, done));
             }
-            sendWithStatus(r);
         }
+        push();
     }
 
     private void taskManagement(Pdu pdu) throws IOException {
@@ -712,27 +748,116 @@ final class Connection {
     }
 
     /** Sends a PDU that carries status: it takes the next StatSN and the current window. */
-    private void sendWithStatus(Pdu pdu) throws IOException {
-        synchronized (sendLock) {
+    private void sendWithStatus(Pdu pdu) {
+        synchronized (stampLock) {
             pdu.intAt(24, statSn++).intAt(28, expCmdSn).intAt(32, maxCmdSn());
-            send(pdu);
+            queue(pdu);
+        }
+        push();
+    }
+
+    private void send(Pdu pdu) {
+        synchronized (stampLock) {
+            queue(pdu);
+        }
+        push();
+    }
+
+    /** Frames a stamped PDU and queues it; callers hold {@link #stampLock}, so the queue keeps StatSN order. */
+    private void queue(Pdu pdu) {
+        outgoing.add(new Outgoing(codec.frame(pdu, ByteBuffer.wrap(pdu.data())), null, false));
+    }
+
+    /**
+     * Writes the queue unless another thread is writing it: that thread then writes what this one
+     * queued too, in the same gathering write when it can. So no thread waits for the socket
+     * behind another, and at a high queue depth one system call carries many responses.
+     */
+    private void push() {
+        do {
+            // A failed tryLock is fine: the holder checks the queue again after unlocking.
+            if (!writeLock.tryLock()) {
+                return;
+            }
+            try {
+                writeQueued();
+            } finally {
+                writeLock.unlock();
+            }
+        } while (!outgoing.isEmpty());
+    }
+
+    /** Waits for the thread writing now, then writes what is queued: before the socket closes. */
+    private void flush() {
+        writeLock.lock();
+        try {
+            writeQueued();
+        } finally {
+            writeLock.unlock();
         }
     }
 
-    private void send(Pdu pdu) throws IOException {
-        synchronized (sendLock) {
-            write(codec.frame(pdu, ByteBuffer.wrap(pdu.data())));
+    /**
+     * Writes queued PDUs until the queue is empty; under the write lock. A failed write closes the
+     * connection; what is queued then is dropped. Either way each PDU's buffer and window slot
+     * (if it carries them) are given back.
+     */
+    private void writeQueued() {
+        Outgoing[] items = batch;
+        ByteBuffer[] parts = batchBuffers;
+        while (true) {
+            int n = 0;
+            int p = 0;
+            long bytes = 0;
+            Outgoing o;
+            while (n < MAX_BATCH && bytes < WRITE_STEP && (o = outgoing.poll()) != null) {
+                items[n++] = o;
+                for (ByteBuffer b : o.frame()) {
+                    if (b.hasRemaining()) {
+                        parts[p++] = b;
+                        bytes += b.remaining();
+                    }
+                }
+            }
+            if (n == 0) {
+                return;
+            }
+            try {
+                if (!broken) {
+                    writeAll(parts, p);
+                }
+            } catch (IOException e) {
+                broken = true;
+                log.debug("{}: cannot send, closing: {}", peer, e.toString());
+                closeQuietly();
+            } finally {
+                for (int i = 0; i < n; i++) {
+                    if (items[i].release() != null) {
+                        buffers.release(items[i].release());
+                    }
+                    if (items[i].slot()) {
+                        inFlight.release();
+                    }
+                    items[i] = null;
+                }
+                Arrays.fill(parts, 0, p, null);
+            }
         }
     }
 
-    /** Writes a framed PDU whole; callers hold {@link #sendLock}. */
-    private void write(ByteBuffer[] frame) throws IOException {
-        long remaining = 0;
-        for (ByteBuffer b : frame) {
-            remaining += b.remaining();
-        }
-        while (remaining > 0) {
-            remaining -= channel.write(frame);
+    private void writeAll(ByteBuffer[] parts, int n) throws IOException {
+        int first = 0;
+        while (first < n) {
+            channel.write(parts, first, n - first);
+            while (first < n && !parts[first].hasRemaining()) {
+                first++;
+            }
         }
     }
+
+    /**
+     * A framed PDU waiting to be written; {@code release} (or null) goes back to the pool and
+     * {@code slot} gives back a command window slot once it is written.
+     */
+    private record Outgoing(ByteBuffer[] frame, ByteBuffer release, boolean slot) {}
 }

@@ -202,6 +202,43 @@ class IscsiTargetTest {
         }
     }
 
+    /**
+     * Responses queue up behind a socket the initiator does not read yet: each one's Data-In
+     * buffer must stay with it until it is written, although later reads take pooled buffers.
+     */
+    @Test
+    void queuedReadDataIsNotReusedBeforeItIsSent() throws IOException, InterruptedException {
+        try (TestInitiator i = session(Map.of())) {
+            int blocks = 512; // 256 KiB per read: 64 of them are more than the socket buffers hold
+            byte[] data = random(8192 * BS, 11);
+            device.write(0, ByteBuffer.wrap(data), false);
+            java.util.Map<Integer, Integer> lbaByItt = new java.util.HashMap<>();
+            for (int n = 0; n < 64; n++) {
+                int lba = n * 97 % (8192 - blocks);
+                Pdu cmd = i.command(rw10(0x28, lba, blocks), blocks * BS, true, false, true, new byte[0]);
+                lbaByItt.put(cmd.itt(), lba);
+                i.send(cmd);
+            }
+            Thread.sleep(200); // lets the responses pile up in the target
+            java.util.Map<Integer, ByteArrayOutputStream> got = new java.util.HashMap<>();
+            int statuses = 0;
+            while (statuses < lbaByItt.size()) {
+                Pdu p = i.receive();
+                assertNotNull(p, "connection closed");
+                assertEquals(Opcode.DATA_IN, p.opcode(), p.toString());
+                got.computeIfAbsent(p.itt(), k -> new ByteArrayOutputStream()).writeBytes(p.data());
+                if ((p.flags() & 1) != 0) {
+                    statuses++;
+                }
+            }
+            for (var e : lbaByItt.entrySet()) {
+                int lba = e.getValue();
+                assertArrayEquals(Arrays.copyOfRange(data, lba * BS, (lba + blocks) * BS),
+                        got.get(e.getKey()).toByteArray(), "data of the read at LBA " + lba);
+            }
+        }
+    }
+
     @Test
     void checkConditionCarriesSenseData() throws IOException {
         try (TestInitiator i = session(Map.of())) {

@@ -18,7 +18,9 @@ import static java.util.Objects.requireNonNull;
  * Turns the bytes of one RELOC_READ into batch chunks: runs of all-zero blocks become zero markers,
  * other runs are cut into batches of at most {@link #MAX_BATCH} bytes and encoded with the
  * negotiated codec, or sent raw when the codec does not shrink them (random data; after a few such
- * batches in a row the codec is only tried now and then). Thread safe.
+ * batches in a row the codec is only tried now and then). With an {@link AdaptiveChoice} each batch
+ * uses the codec the choice picks among all the codecs both ends have, or none; each batch names
+ * its codec, so the client decodes any of them. Thread safe.
  */
 public final class BatchEncoder {
     /** Granularity of zero detection. */
@@ -35,8 +37,17 @@ public final class BatchEncoder {
         void send(ByteBuffer chunk) throws IOException;
     }
 
-    private final TransferCodec codec;
-    private final int codecId;
+    /** A codec both ends have, and its id on this connection (1 + its index in the client's offer). */
+    public record Candidate(TransferCodec codec, int id) {
+        public Candidate {
+            requireNonNull(codec, "codec is null");
+            if (id < 1 || id > RelocChannel.MAX_OFFER) {
+                throw new IllegalArgumentException("codec id out of range: " + id);
+            }
+        }
+    }
+
+    private final List<Candidate> candidates;
     private final AdaptiveChoice choice;
     /** Batches in a row the codec did not shrink, and batches left to send raw untried. */
     private final AtomicInteger failures = new AtomicInteger();
@@ -44,24 +55,30 @@ public final class BatchEncoder {
 
     /** @param codecId the codec's id on this connection (1 + its index in the client's offer) */
     public BatchEncoder(TransferCodec codec, int codecId) {
-        this(codec, codecId, null);
+        this(List.of(new Candidate(codec, codecId)), null);
     }
 
     /**
-     * @param choice decides per batch whether to encode at all (the connection feeds it the link
-     *     rate), or null to always try the codec
+     * @param candidates the codecs both ends have, the client's preferred first; without a choice
+     *     only the first is used
+     * @param choice picks per batch among {@code candidates} or raw (the connection feeds it the
+     *     link rate), or null to always try the first codec
      */
-    public BatchEncoder(TransferCodec codec, int codecId, AdaptiveChoice choice) {
-        this.choice = choice;
-        this.codec = requireNonNull(codec, "codec is null");
-        if (codecId < 1 || codecId > RelocChannel.MAX_OFFER) {
-            throw new IllegalArgumentException("codec id out of range: " + codecId);
+    public BatchEncoder(List<Candidate> candidates, AdaptiveChoice choice) {
+        if (candidates.isEmpty()) {
+            throw new IllegalArgumentException("no codec");
         }
-        this.codecId = codecId;
+        this.candidates = List.copyOf(candidates);
+        this.choice = choice;
     }
 
+    /** The client's preferred codec of those this encoder has. */
     public TransferCodec codec() {
-        return codec;
+        return candidates.getFirst().codec();
+    }
+
+    public List<Candidate> candidates() {
+        return candidates;
     }
 
     /** The per-batch choice, or null when the codec is always tried. */
@@ -115,14 +132,18 @@ public final class BatchEncoder {
         CRC32C crc = new CRC32C();
         crc.update(raw.duplicate());
         ByteBuffer encoded = raw;
-        int id = codecId;
-        if (tryCodec()) {
+        int pick = choice != null ? choice.next() : tryCodec() ? 0 : AdaptiveChoice.RAW;
+        int id = RelocChannel.RAW;
+        if (pick != AdaptiveChoice.RAW) {
+            Candidate c = candidates.get(pick);
+            id = c.id();
             long started = System.nanoTime();
-            encoded = codec.encode(raw.duplicate());
+            encoded = c.codec().encode(raw.duplicate());
             if (choice != null) {
-                choice.encoded(length, encoded.remaining(), System.nanoTime() - started);
+                choice.encoded(pick, length, encoded.remaining(), System.nanoTime() - started);
+            } else {
+                tried(encoded.remaining() < length);
             }
-            tried(encoded.remaining() < length);
         }
         if (encoded.remaining() >= length) {
             encoded = raw;
@@ -132,16 +153,13 @@ public final class BatchEncoder {
     }
 
     /**
-     * Whether to run the codec on the next batch. Without an adaptive choice, batches the codec
+     * Whether to run the codec on the next batch (without an adaptive choice): batches the codec
      * failed to shrink several times in a row (random, encrypted or compressed data, which comes
      * in long stretches) are followed by up to {@value #MAX_UNTRIED} sent raw untried: trying
      * zstd on incompressible data costs the server more CPU than sending it. Racy by design: a
      * heuristic shared by the connection's requests.
      */
     private boolean tryCodec() {
-        if (choice != null) {
-            return choice.encodeNext();
-        }
         return untried.getAndUpdate(n -> Math.max(0, n - 1)) == 0;
     }
 

@@ -19,8 +19,12 @@ import java.util.OptionalInt;
  * off. Immutable and thread safe.
  */
 public final class ChannelCodecs {
-    /** What a client offers when told {@code auto}. */
-    public static final String AUTO = ZstdCodec.NAME;
+    /**
+     * What a client offers when told {@code auto}, in preference order: zstd first (the codec a
+     * server without the adaptive choice picks), then the others an adaptive server may use.
+     */
+    public static final List<String> AUTO = List.of(ZstdCodec.NAME, Lz4Codec.NAME, DeflateCodec.NAME, Bzip2Codec.NAME,
+            XzCodec.NAME);
     /** Zstandard level for the channel: level 1 keeps up with fast links on one core. */
     public static final int ZSTD_LEVEL = 1;
 
@@ -33,14 +37,19 @@ public final class ChannelCodecs {
     }
 
     /**
-     * These codecs, with a server deciding per batch whether encoding pays on the measured link
-     * ({@link AdaptiveChoice}); off by default.
+     * These codecs, with a server picking per batch the codec (or none) that moves the data fastest
+     * on the measured link ({@link AdaptiveChoice}); off by default.
      */
     public ChannelCodecs withAdaptiveChoice() {
         return new ChannelCodecs(byName, true);
     }
 
-    /** Whether a server using this table decides per batch whether to encode. */
+    /** These codecs, a server always using the client's preferred one it has. */
+    public ChannelCodecs withoutAdaptiveChoice() {
+        return new ChannelCodecs(byName, false);
+    }
+
+    /** Whether a server using this table picks the codec per batch. */
     public boolean adaptive() {
         return adaptive;
     }
@@ -74,6 +83,21 @@ public final class ChannelCodecs {
 
     public java.util.Set<String> names() {
         return byName.keySet();
+    }
+
+    /**
+     * The codecs of {@code offer} this table has, in offer order, each with its id on the
+     * connection (1 + its index in the offer).
+     */
+    public List<BatchEncoder.Candidate> candidates(List<String> offer) {
+        List<BatchEncoder.Candidate> out = new java.util.ArrayList<>();
+        for (int i = 0; i < offer.size(); i++) {
+            TransferCodec c = byName.get(offer.get(i));
+            if (c != null && out.stream().noneMatch(o -> o.codec() == c)) {
+                out.add(new BatchEncoder.Candidate(c, i + 1));
+            }
+        }
+        return out;
     }
 
     /** The index in {@code offer} of the first codec this table has, if any. */

@@ -3,6 +3,7 @@ package io.reloc.nbd.client;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.nbd.channel.BatchDecoder;
+import io.reloc.nbd.channel.LinkMeter;
 import io.reloc.nbd.protocol.NbdConstants;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import io.reloc.nbd.protocol.ReplyHeader;
@@ -58,6 +59,14 @@ final class NbdConnection implements Closeable {
     private volatile BlockDeviceException failure;
     /** Decodes RELOC_READ batches; null when the relocation channel is not in use. */
     private final BatchDecoder channel;
+    /**
+     * How fast RELOC_READ replies arrive (shared by a device's connections, which share the link),
+     * and what to do with a rate due: by default tell this connection's server, until it refuses a
+     * RELOC_RATE.
+     */
+    private volatile LinkMeter meter = new LinkMeter(System::nanoTime);
+    private volatile java.util.function.LongConsumer rateSink = this::reportRateLater;
+    private volatile boolean reportRates = true;
 
     NbdConnection(NbdTransport transport, Negotiated negotiated, int maxInFlight, Duration replyTimeout) {
         this(transport, negotiated, maxInFlight, replyTimeout, null);
@@ -138,6 +147,9 @@ final class NbdConnection implements Closeable {
             request.fail(f);
             return request;
         }
+        if (request.type == NbdConstants.CMD_RELOC_READ) {
+            meter.started();
+        }
         outbox.add(new Request(request.flags, request.type, cookie, request.offset, request.length));
         return request;
     }
@@ -200,6 +212,9 @@ final class NbdConnection implements Closeable {
                     case ReplyHeader.Chunk c -> {
                         PendingRequest p = lookup(c.cookie());
                         p.onChunk(c.header(), transport);
+                        if (p.type == NbdConstants.CMD_RELOC_READ) {
+                            meter.arrived(NbdConstants.CHUNK_HEADER_SIZE + c.header().length());
+                        }
                         if (c.header().done()) {
                             finish(p);
                         }
@@ -231,6 +246,50 @@ final class NbdConnection implements Closeable {
         if (release(p.cookie())) {
             p.complete();
         }
+        if (p.type == NbdConstants.CMD_RELOC_READ) {
+            long rate = meter.ended();
+            if (rate > 0) {
+                rateSink.accept(rate);
+            }
+        }
+    }
+
+    /**
+     * Measures with {@code shared} instead, and hands the rates due to {@code sink}; call before
+     * the first request.
+     */
+    void shareRates(LinkMeter shared, java.util.function.LongConsumer sink) {
+        this.meter = requireNonNull(shared, "shared is null");
+        this.rateSink = requireNonNull(sink, "sink is null");
+    }
+
+    /** {@link #reportRate} on a thread of its own: submit may wait for a slot, which only the reader frees. */
+    void reportRateLater(long bytesPerSecond) {
+        if (reportRates && channel != null) {
+            Thread.ofVirtual().name("nbd-client-rate-" + server()).start(() -> reportRate(bytesPerSecond));
+        }
+    }
+
+    /**
+     * Tells the server the rate replies arrive at; whether it accepted. After the first refusal
+     * (a server that predates RELOC_RATE) rates are no longer sent on this connection.
+     */
+    boolean reportRate(long bytesPerSecond) {
+        try {
+            submit(new PendingRate(bytesPerSecond)).done().join();
+            log.debug("NBD server {}: told it replies arrive at {} bytes/s", server(), bytesPerSecond);
+            return true;
+        } catch (IOException | java.util.concurrent.CompletionException e) {
+            reportRates = false;
+            log.debug("NBD server {} refused RELOC_RATE ({}); not sending it again on this connection", server(),
+                    e.getMessage());
+            return false;
+        }
+    }
+
+    /** Whether measured rates are still sent to the server. */
+    boolean reportsRates() {
+        return reportRates;
     }
 
     private boolean release(long cookie) {
@@ -260,6 +319,9 @@ final class NbdConnection implements Closeable {
             PendingRequest p = pending.get(cookie);
             if (p != null && release(cookie)) {
                 p.fail(failure);
+                if (p.type == NbdConstants.CMD_RELOC_READ) {
+                    meter.ended(); // the meter is shared: it must not wait for this reply forever
+                }
             }
         }
     }

@@ -11,6 +11,7 @@ import io.reloc.core.tracking.SourceTracking;
 import io.reloc.core.tracking.TrackingUnavailableException;
 import io.reloc.nbd.channel.BatchDecoder;
 import io.reloc.nbd.channel.ChannelCodecs;
+import io.reloc.nbd.channel.LinkMeter;
 import io.reloc.nbd.channel.ChannelStats;
 import io.reloc.nbd.protocol.NbdConstants;
 import org.slf4j.Logger;
@@ -36,7 +37,9 @@ import static java.util.Objects.requireNonNull;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
  * requests are spread over several connections. Against a Reloc server that accepts the
  * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
- * compressed, checksummed batches are checked before they reach the caller. Against a Reloc server
+ * compressed, checksummed batches are checked before they reach the caller, and the rate their
+ * bytes arrive at, over all connections, is told to the server (RELOC_RATE) for its codec choice.
+ * Against a Reloc server
  * that tracks the export's writes, it offers {@link SourceTracking} (hybrid pre-copy) over a
  * connection of its own, opened on first use ({@link io.reloc.nbd.protocol.RelocTracking}). Thread
  * safe.
@@ -71,6 +74,11 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     private NbdConnection trackingConnection;
     private boolean closed;
 
+    /** The connections requests are spread over. */
+    List<NbdConnection> connections() {
+        return connections;
+    }
+
     NbdSourceDevice(List<NbdConnection> connections) {
         this(connections, new ChannelStats());
     }
@@ -88,6 +96,12 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
             throw new IllegalArgumentException("no connections");
         }
         this.negotiated = this.connections.getFirst().negotiated();
+        // The connections share the link: its rate is measured over all of them and told to each
+        // server connection, each of which picks its codecs.
+        LinkMeter meter = new LinkMeter(System::nanoTime);
+        for (NbdConnection c : this.connections) {
+            c.shareRates(meter, rate -> this.connections.forEach(x -> x.reportRateLater(rate)));
+        }
         this.minimum = negotiated.blockSizes().minimum();
         int max = Math.min(negotiated.blockSizes().maximum(), MAX_READ);
         this.maxRead = Math.max(minimum, max - max % minimum);

@@ -18,8 +18,9 @@ import static java.util.Objects.requireNonNull;
  * the specification: {@code connections=N} (1 to {@value #MAX_CONNECTIONS}) caps the connections
  * opened to a server that offers CAN_MULTI_CONN; without it the cap is
  * {@value #DEFAULT_CONNECTIONS}. And {@code codec=auto|none|NAME} picks the relocation channel's codec
- * when the server is Reloc: {@code auto} (the default) offers zstd, {@code none} never offers the
- * channel, a codec name offers just that codec. Servers that are not Reloc get plain NBD anyway.
+ * when the server is Reloc: {@code auto} (the default) offers all the standard codecs, zstd first
+ * (a server may pick per batch among them, see {@link io.reloc.nbd.channel.AdaptiveChoice}),
+ * {@code none} never offers the channel, a codec name offers just that codec. Servers that are not Reloc get plain NBD anyway.
  *
  * @param host empty for a Unix socket
  * @param socket the Unix socket, if the address is one
@@ -70,7 +71,7 @@ public record NbdUri(String host, int port, String exportName, Optional<Path> so
     public java.util.List<String> channelOffer() {
         return switch (codec) {
             case CODEC_NONE -> java.util.List.of();
-            case CODEC_AUTO -> java.util.List.of(ChannelCodecs.AUTO);
+            case CODEC_AUTO -> ChannelCodecs.AUTO;
             default -> java.util.List.of(codec);
         };
     }

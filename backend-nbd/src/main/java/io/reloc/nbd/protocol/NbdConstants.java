@@ -108,6 +108,11 @@ public final class NbdConstants {
      * value ("RC" in ASCII) is far from them.
      */
     public static final int CMD_RELOC_READ = 0x5243;
+    /**
+     * Tells the server the link rate the client measures (see {@link RelocChannel}): offset is
+     * bytes per second, length 0; sent only after OPT_RELOC_CHANNEL was accepted. "RD" in ASCII.
+     */
+    public static final int CMD_RELOC_RATE = 0x5244;
     /** Starts a write-tracking session (see {@link RelocTracking}); only after OPT_RELOC_TRACKING. */
     public static final int CMD_RELOC_TRACK = 0x5254;
     /** Asks the blocks written in a tracking session; only after OPT_RELOC_TRACKING. */
@@ -184,6 +189,7 @@ public final class NbdConstants {
             case CMD_WRITE_ZEROES -> "WRITE_ZEROES";
             case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
             case CMD_RELOC_READ -> "RELOC_READ";
+            case CMD_RELOC_RATE -> "RELOC_RATE";
             case CMD_RELOC_TRACK -> "RELOC_TRACK";
             case CMD_RELOC_DIRTY -> "RELOC_DIRTY";
             case CMD_RELOC_UNTRACK -> "RELOC_UNTRACK";

@@ -16,7 +16,8 @@ import static io.reloc.nbd.protocol.NbdConstants.CHUNK_RELOC_BATCH;
  * count, then per codec a u8 length and that many bytes of ASCII name. The server answers ACK
  * whose data is the u8 length and name of the codec it picked, or ERR_UNSUP when it has none of
  * them (or the channel is off; foreign servers answer ERR_UNSUP too, so the client falls back to
- * plain READ).
+ * plain READ). The client must decode every codec it offered: a server may use any offered codec
+ * it has, batch by batch, the picked one being only its first choice.
  *
  * <p>Transfer: {@link NbdConstants#CMD_RELOC_READ} asks a range like READ. The reply is a series
  * of {@link NbdConstants#CHUNK_RELOC_BATCH} chunks (the last with DONE), or an ERROR chunk. A
@@ -25,6 +26,12 @@ import static io.reloc.nbd.protocol.NbdConstants.CHUNK_RELOC_BATCH;
  * encoded bytes, CRC 0), and {@code 1 + i} is the {@code i}-th codec of the client's offer. The
  * encoded bytes are never longer than the decoded ones: a server sends raw bytes when a codec
  * would not shrink them, which also bounds what a client must buffer.
+ *
+ * <p>Rate: {@link NbdConstants#CMD_RELOC_RATE} tells the server how many bytes per second of
+ * replies reach the client (the offset field; length 0, no flags), for the server's codec choice.
+ * The server answers a simple reply: OK, or EINVAL for a rate outside 1 to {@link #MAX_RATE}
+ * (which it ignores) or when the channel was not negotiated. Servers that predate the command
+ * answer EINVAL too; a client then stops sending it.
  */
 public final class RelocChannel {
     private RelocChannel() {}
@@ -35,8 +42,18 @@ public final class RelocChannel {
     public static final int ZERO = 0xFF;
     /** Most codecs one offer may list (ids 1 to 254). */
     public static final int MAX_OFFER = 254;
+    /** Largest link rate a RELOC_RATE may report, in bytes per second (1 Tbit/s). */
+    public static final long MAX_RATE = 125_000_000_000L;
     /** Bytes of a batch payload before the encoded bytes. */
     public static final int BATCH_HEADER_SIZE = 8 + 4 + 4 + 1;
+
+    /** Why a RELOC_RATE of {@code bytesPerSecond} is refused, or null when it is acceptable. */
+    public static String checkRate(long bytesPerSecond) {
+        if (bytesPerSecond < 1 || bytesPerSecond > MAX_RATE) {
+            return "RELOC_RATE of " + Long.toUnsignedString(bytesPerSecond) + " bytes/s; 1 to " + MAX_RATE + " allowed";
+        }
+        return null;
+    }
 
     /** The client's codec list, as OPT_RELOC_CHANNEL data. */
     public static ByteBuffer encodeOffer(List<String> codecs) {

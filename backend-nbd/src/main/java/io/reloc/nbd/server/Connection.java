@@ -10,6 +10,7 @@ import io.reloc.nbd.protocol.Chunks;
 import io.reloc.nbd.protocol.Errno;
 
 import io.reloc.nbd.protocol.NbdProtocolException;
+import io.reloc.nbd.protocol.RelocChannel;
 import io.reloc.nbd.protocol.RelocTracking;
 import io.reloc.nbd.protocol.Request;
 import io.reloc.nbd.protocol.SimpleReply;
@@ -239,6 +240,7 @@ final class Connection {
         int errno = switch (r.type()) {
             case CMD_READ -> checkRead(r);
             case CMD_RELOC_READ -> checkRelocRead(r);
+            case CMD_RELOC_RATE -> checkRelocRate(r);
             case CMD_FLUSH -> checkFlush(r);
             case CMD_TRIM -> checkTrim(r);
             case CMD_CACHE -> checkCache(r);
@@ -345,6 +347,17 @@ final class Connection {
             return reject(r, EOVERFLOW, "length above the maximum payload of " + maxPayload);
         }
         return checkRange(r, EINVAL);
+    }
+
+    private int checkRelocRate(Request r) {
+        if (session.channel() == null) {
+            return reject(r, EINVAL, "RELOC_RATE without RELOC_CHANNEL negotiated");
+        }
+        if (r.flags() != 0 || r.length() != 0) {
+            return reject(r, EINVAL, "RELOC_RATE takes no flags and length 0");
+        }
+        String bogus = RelocChannel.checkRate(r.offset());
+        return bogus == null ? 0 : reject(r, EINVAL, bogus + "; ignored");
     }
 
     private int checkTracking(Request r) {
@@ -460,6 +473,13 @@ final class Connection {
             reply = switch (r.type()) {
                 case CMD_READ -> read(r);
                 case CMD_RELOC_READ -> relocRead(r);
+                case CMD_RELOC_RATE -> {
+                    if (session.channel().choice() != null) {
+                        session.channel().choice().reported(r.offset());
+                        log.debug("{}: client measures {} bytes/s; {}", peer, r.offset(), session.channel().choice());
+                    }
+                    yield okReply(r);
+                }
                 case CMD_WRITE -> write(r, payload);
                 case CMD_FLUSH -> {
                     device.flush();

@@ -10,6 +10,7 @@ import io.reloc.core.tracking.TrackedDevice;
 import io.reloc.nbd.channel.AdaptiveChoice;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
+import io.reloc.nbd.channel.CodecEstimates;
 import io.reloc.nbd.protocol.ExportInfoRequest;
 import io.reloc.nbd.protocol.Greeting;
 import io.reloc.nbd.protocol.InfoReply;
@@ -55,6 +56,7 @@ final class Handshake {
     private final ExportCatalog exports;
     private final String peer;
     private final ChannelCodecs channelCodecs;
+    private final CodecEstimates codecEstimates;
 
     private boolean noZeroes;
     /** The relocation channel's encoder once RELOC_CHANNEL was accepted. */
@@ -70,6 +72,13 @@ final class Handshake {
     }
 
     Handshake(SocketChannel channel, ExportCatalog exports, String peer, ChannelCodecs channelCodecs) {
+        this(channel, exports, peer, channelCodecs, new CodecEstimates());
+    }
+
+    /** @param codecEstimates the codecs' measurements, shared by the server's connections */
+    Handshake(SocketChannel channel, ExportCatalog exports, String peer, ChannelCodecs channelCodecs,
+              CodecEstimates codecEstimates) {
+        this.codecEstimates = requireNonNull(codecEstimates, "codecEstimates is null");
         this.channel = requireNonNull(channel, "channel is null");
         this.exports = requireNonNull(exports, "exports is null");
         this.peer = requireNonNull(peer, "peer is null");
@@ -177,7 +186,10 @@ final class Handshake {
         };
     }
 
-    /** Picks the first codec of the client's offer this server has; see {@link RelocChannel}. */
+    /**
+     * Picks the first codec of the client's offer this server has; an adaptive server may use any
+     * of the offered codecs it has, batch by batch. See {@link RelocChannel}.
+     */
     private Outcome relocChannel(ByteBuffer data) throws IOException {
         if (channelCodecs.isEmpty()) {
             error(OPT_RELOC_CHANNEL, REP_ERR_UNSUP, "the relocation channel is off on this server");
@@ -204,9 +216,11 @@ final class Handshake {
             return Outcome.CONTINUE;
         }
         String name = offer.get(pick.getAsInt());
-        relocChannel = new BatchEncoder(channelCodecs.find(name).orElseThrow(), pick.getAsInt() + 1,
-                channelCodecs.adaptive() ? new AdaptiveChoice() : null);
-        log.debug("{}: relocation channel with codec {}", peer, name);
+        var candidates = channelCodecs.candidates(offer);
+        relocChannel = new BatchEncoder(candidates, channelCodecs.adaptive()
+                ? new AdaptiveChoice(candidates.stream().map(c -> c.codec().name()).toList(), codecEstimates) : null);
+        log.debug("{}: relocation channel with codec {}{}", peer, name, channelCodecs.adaptive()
+                ? ", adaptive among " + candidates.stream().map(c -> c.codec().name()).toList() : "");
         reply(OPT_RELOC_CHANNEL, REP_ACK, RelocChannel.encodeChoice(name));
         return Outcome.CONTINUE;
     }

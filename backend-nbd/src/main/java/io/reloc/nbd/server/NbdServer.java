@@ -5,6 +5,7 @@ import io.reloc.api.ExportCatalog;
 import io.reloc.api.FrontEnd;
 import io.reloc.core.net.Listener;
 import io.reloc.nbd.channel.ChannelCodecs;
+import io.reloc.nbd.channel.CodecEstimates;
 import io.reloc.nbd.protocol.NbdProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +55,8 @@ public final class NbdServer implements FrontEnd {
     private final Set<Connection> transmitting = ConcurrentHashMap.newKeySet();
     private final Object lifecycle = new Object();
     private final ChannelCodecs channelCodecs;
+    /** What the relocation channel's codecs do on this machine, for every connection's adaptive choice. */
+    private final CodecEstimates codecEstimates = new CodecEstimates();
 
     private Listener server;
     private ScheduledThreadPoolExecutor timer;
@@ -155,7 +158,7 @@ public final class NbdServer implements FrontEnd {
             }, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
             Optional<Session> session;
             try {
-                session = new Handshake(channel, exports, peer, channelCodecs).run();
+                session = new Handshake(channel, exports, peer, channelCodecs, codecEstimates).run();
             } catch (IOException e) {
                 if (state.get() != TIMED_OUT && !closed) {
                     logHandshakeFailure(peer, e);

@@ -111,6 +111,37 @@ class RelocChannelTest {
     }
 
     @Test
+    void theClientTellsTheServerItsRateAndStopsWhenRefused() throws Exception {
+        byte[] content = content(9);
+        try (NbdServer server = server(content, ChannelCodecs.standard().withAdaptiveChoice());
+             NbdSourceDevice device = NbdSourceDevice.open(NbdUri.tcp("127.0.0.1", server.localAddress().getPort(), "disk"))) {
+            NbdConnection c = device.connections().getFirst();
+            assertTrue(c.reportRate(12_500_000), "a valid rate is accepted");
+            assertTrue(c.reportsRates());
+            assertTrue(!c.reportRate(0), "a bogus rate is refused");
+            assertTrue(!c.reportsRates(), "no more rates after a refusal");
+            assertArrayEquals(content, readAll(device), "the connection still serves");
+        }
+    }
+
+    @Test
+    void anAdaptiveServerUsesSeveralCodecsTheClientDecodes() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("anAdaptiveServerUsesSeveralCodecsTheClientDecodes seed " + seed);
+        byte[] content = content(seed);
+        try (NbdServer server = server(content, ChannelCodecs.standard().withAdaptiveChoice());
+             NbdSourceDevice device = NbdSourceDevice.open(NbdUri.parse(URI.create(
+                     "nbd://127.0.0.1:" + server.localAddress().getPort() + "/disk?connections=1")))) {
+            // A slow link: the server favours strong codecs.
+            assertTrue(device.connections().getFirst().reportRate(1_000_000));
+            assertArrayEquals(content, readAll(device), "seed " + seed);
+            ChannelStats.Snapshot s = device.channelStats().snapshot();
+            assertTrue(s.encodedBatches() >= ChannelCodecs.AUTO.size(), "each codec encoded a batch: " + s);
+            assertTrue(s.payloadBytes() < SIZE / 2, s.toString());
+        }
+    }
+
+    @Test
     void codecNoneAndAServerWithTheChannelOffUsePlainReads() throws Exception {
         byte[] content = content(7);
         try (NbdServer server = server(content, ChannelCodecs.standard());
@@ -131,7 +162,8 @@ class RelocChannelTest {
     @Test
     void aServerWithoutTheOfferedCodecFallsBackToPlainReads() throws Exception {
         byte[] content = content(8);
-        try (NbdServer server = server(content, ChannelCodecs.of(List.of(new io.reloc.core.codec.Lz4Codec())));
+        // Identity is none of the codecs auto offers.
+        try (NbdServer server = server(content, ChannelCodecs.of(List.of(new io.reloc.core.codec.IdentityCodec())));
              NbdSourceDevice device = NbdSourceDevice.open(NbdUri.tcp("127.0.0.1", server.localAddress().getPort(), "disk"))) {
             assertEquals("", device.negotiated().channelCodec());
             assertArrayEquals(content, readAll(device));

@@ -94,4 +94,40 @@ class RelocChannelServerTest {
             assertEquals(0, c.call(CMD_READ, 0, 0, 4096, null).error());
         }
     }
+
+    @Test
+    void relocRateIsAcceptedAfterTheChannelAndBogusRatesAreRefused() throws Exception {
+        try (NbdServer server = server(ChannelCodecs.standard().withAdaptiveChoice());
+             NbdTestClient c = structured(server)) {
+            assertEquals(REP_ACK, last(c.option(OPT_RELOC_CHANNEL, RelocChannel.encodeOffer(List.of("zstd", "xz")))).type());
+            c.go("disk", List.of());
+            assertEquals(0, c.call(CMD_RELOC_RATE, 0, 12_500_000, 0, null).error());
+            for (long bogus : new long[] {0, -1, RelocChannel.MAX_RATE + 1}) {
+                assertEquals(Errno.EINVAL, c.call(CMD_RELOC_RATE, 0, bogus, 0, null).error(), "rate " + bogus);
+            }
+            assertEquals(Errno.EINVAL, c.call(CMD_RELOC_RATE, 0, 12_500_000, 4096, null).error(), "length must be 0");
+            // Still serving.
+            assertEquals(0, c.call(CMD_READ, 0, 0, 4096, null).error());
+            assertEquals(0, c.call(CMD_RELOC_RATE, 0, RelocChannel.MAX_RATE, 0, null).error());
+        }
+    }
+
+    @Test
+    void relocRateWithoutTheChannelIsRejected() throws Exception {
+        try (NbdServer server = server(ChannelCodecs.standard());
+             NbdTestClient c = NbdTestClient.open(server.localAddress(), "disk", true)) {
+            assertEquals(Errno.EINVAL, c.call(CMD_RELOC_RATE, 0, 12_500_000, 0, null).error());
+            assertEquals(0, c.call(CMD_READ, 0, 0, 4096, null).error());
+        }
+    }
+
+    @Test
+    void theRateCheckSaysWhatIsAllowed() {
+        assertEquals(null, RelocChannel.checkRate(1));
+        assertEquals(null, RelocChannel.checkRate(RelocChannel.MAX_RATE));
+        String why = RelocChannel.checkRate(0);
+        org.junit.jupiter.api.Assertions.assertTrue(why.contains("1 to " + RelocChannel.MAX_RATE), why);
+        why = RelocChannel.checkRate(-1);
+        org.junit.jupiter.api.Assertions.assertTrue(why.contains(Long.toUnsignedString(-1)), why);
+    }
 }

@@ -143,7 +143,9 @@ public final class SvgChart {
     public static String pageStart(String title) {
         return "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>" + escape(title) + "</title>\n<style>\n"
                 + "body{font-family:sans-serif;margin:2em;max-width:" + (WIDTH + 40) + "px;color:#222}\n"
-                + "pre{background:#f4f4f4;padding:1em;overflow-x:auto}\nsvg{display:block;margin:1em 0}\n"
+                + "pre{background:#f4f4f4;padding:1em;overflow-x:auto}\n"
+                // Prose in a <pre> (a summary) wraps inside its box; tables in one keep their columns and scroll.
+                + "pre.wrap{white-space:pre-wrap;overflow-wrap:anywhere}\nsvg{display:block;margin:1em 0}\n"
                 + "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right;"
                 + "white-space:nowrap}\n"
                 + "</style></head><body>\n<h1>" + escape(title) + "</h1>\n";

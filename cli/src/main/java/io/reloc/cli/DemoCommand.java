@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer> {
     private long switchAfterSeconds;
 
     @Option(names = "--iops", paramLabel = "N", defaultValue = "200",
-            description = "Requests per second of the VM-like workload, each sent on time, up to 64 in flight (default: ${DEFAULT-VALUE}).")
+            description = "Requests per second of the VM-like workload, one at a time (default: ${DEFAULT-VALUE}).")
     private int iops;
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "vm",

@@ -54,7 +54,7 @@ final class PaperCommand implements Callable<Integer> {
     private long switchAfterSeconds;
 
     @Option(names = "--iops", paramLabel = "N", defaultValue = "200",
-            description = "Requests per second of the build, each sent on time, up to 64 in flight (default: ${DEFAULT-VALUE}).")
+            description = "Requests per second of the build, one at a time (default: ${DEFAULT-VALUE}).")
     private int iops;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = Proxy.DEFAULT_STRATEGY,

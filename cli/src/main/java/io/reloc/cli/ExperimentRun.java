@@ -1,6 +1,7 @@
 package io.reloc.cli;
 
 import io.reloc.bench.wan.LinkSettings;
+import io.reloc.bench.workload.BlockClient;
 import io.reloc.bench.workload.ClientPool;
 import io.reloc.bench.workload.Latencies;
 import io.reloc.bench.workload.StallProbe;
@@ -14,6 +15,7 @@ import io.reloc.core.relocation.RelocationStatus;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,13 +159,13 @@ final class ExperimentRun {
     }
 
     /** The VM's connections: one request at a time in closed loop; in open loop a few opened ahead. */
-    private ClientPool connect(java.net.InetSocketAddress address) throws IOException {
+    private ClientPool connect(InetSocketAddress address) throws IOException {
         return ClientPool.open(address, RelocationRig.EXPORT, settings.mode() == WorkloadDriver.Mode.CLOSED_LOOP ? 1 : 4);
     }
 
     /** The VM's flush before switch-over, once every request it sent has been answered. */
     static void flush(ClientPool vm) throws IOException {
-        var client = vm.take();
+        BlockClient client = vm.take();
         try {
             client.flush();
         } finally {

@@ -66,6 +66,17 @@ class ExperimentCommandTest {
     }
 
     @Test
+    void theClosedLoopHarnessStillVerifiesAndIsRepeatedByTheReproduceLine() {
+        int status = run("-q", "experiment", "--closed-loop", "--workload", "zipf", "--size", "8M", "--rate", "1gbit",
+                "--rtt", "2ms", "--history", "1", "--switch-after", "0", "--duration", "1", "--iops", "100", "--dir", "closed");
+        String output = out + "\n" + err;
+        assertEquals(0, status, output);
+        assertTrue(output.contains("closed loop: one request at a time"), output);
+        assertTrue(output.lines().anyMatch(l -> l.startsWith("reproduce: ") && l.endsWith(" --closed-loop")), output);
+        assertTrue(out.toString().lines().anyMatch(l -> l.startsWith("linear ") && l.endsWith("yes")), "verified: " + output);
+    }
+
+    @Test
     void anUnknownStrategyIsAUsageErrorNamingTheKnownOnes() {
         assertEquals(ExitCodes.USAGE, run("experiment", "--strategy", "linear,zigzag", "--dir", "x"));
         String first = err.toString().lines().findFirst().orElse("");

@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import io.reloc.core.net.GatheringWriter;
 import io.reloc.iscsi.scsi.DataBuffers;
 import java.net.SocketTimeoutException;
 import java.security.SecureRandom;
@@ -31,12 +32,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.locks.ReentrantLock;
 import java.io.InterruptedIOException;
 import java.util.Set;
 import java.util.HashSet;
@@ -73,10 +71,6 @@ final class Connection {
     private static final int LOGIN_TIMEOUT_MS = 30_000;
     /** Bytes read ahead in the full feature phase: many small PDUs, or a large one's header. */
     private static final int READ_BUFFER = 64 << 10;
-    /** Most PDUs gathered into one write. */
-    private static final int MAX_BATCH = 64;
-    /** Bytes after which a batch stops taking PDUs, so that a batch's buffers stay few. */
-    private static final int WRITE_STEP = 1 << 20;
 
     private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
     private static final int REJECT_DATA_DIGEST = 0x02;
@@ -105,14 +99,8 @@ final class Connection {
     private boolean discovery;
     /** Guards StatSN and the order of {@link #outgoing}: a PDU is stamped and queued under it. */
     private final Object stampLock = new Object();
-    /** PDUs to write, in StatSN order; written by whoever holds {@link #writeLock}. */
-    private final Queue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock writeLock = new ReentrantLock();
-    // Used by the thread holding the write lock only.
-    private final Outgoing[] batch = new Outgoing[MAX_BATCH];
-    private final ByteBuffer[] batchBuffers = new ByteBuffer[MAX_BATCH * 3];
-    /** Set when a write failed: the channel is closed and queued PDUs are dropped. */
-    private volatile boolean broken;
+    /** PDUs to write, in StatSN order; a failed write closes the channel and drops what is queued. */
+    private final GatheringWriter<Outgoing> outgoing = new GatheringWriter<>(new Pdus(), 3);
     private final ThreadFactory workers = Thread.ofVirtual().factory();
     /** Commands executing or waiting for their response to be written. */
     private Semaphore inFlight;
@@ -401,7 +389,7 @@ final class Connection {
             r.intAt(24, statSn).intAt(28, expCmdSn).intAt(32, maxCmdSn());
             queue(r);
         }
-        push();
+        outgoing.push();
     }
 
     private void dataOut(Pdu pdu) throws IOException {
@@ -609,14 +597,14 @@ final class Connection {
                 d.intAt(28, expCmdSn).intAt(32, maxCmdSn());
                 int base = data.position();
                 ByteBuffer segment = data.duplicate().position(base + offset).limit(base + offset + n);
-                outgoing.add(new Outgoing(codec.frame(d, segment), withStatus ? release : null, withStatus && done));
+                outgoing.queue(new Outgoing(codec.frame(d, segment), withStatus ? release : null, withStatus && done));
             }
             if (r != null) {
                 r.intAt(24, statSn++).intAt(28, expCmdSn).intAt(32, maxCmdSn());
-                outgoing.add(new Outgoing(codec.frame(r, ByteBuffer.wrap(r.data())), release, done));
+                outgoing.queue(new Outgoing(codec.frame(r, ByteBuffer.wrap(r.data())), release, done));
             }
         }
-        push();
+        outgoing.push();
     }
 
     private void taskManagement(Pdu pdu) throws IOException {
@@ -753,105 +741,64 @@ final class Connection {
             pdu.intAt(24, statSn++).intAt(28, expCmdSn).intAt(32, maxCmdSn());
             queue(pdu);
         }
-        push();
+        outgoing.push();
     }
 
     private void send(Pdu pdu) {
         synchronized (stampLock) {
             queue(pdu);
         }
-        push();
+        outgoing.push();
     }
 
     /** Frames a stamped PDU and queues it; callers hold {@link #stampLock}, so the queue keeps StatSN order. */
     private void queue(Pdu pdu) {
-        outgoing.add(new Outgoing(codec.frame(pdu, ByteBuffer.wrap(pdu.data())), null, false));
+        outgoing.queue(new Outgoing(codec.frame(pdu, ByteBuffer.wrap(pdu.data())), null, false));
     }
 
-    /**
-     * Writes the queue unless another thread is writing it: that thread then writes what this one
-     * queued too, in the same gathering write when it can. So no thread waits for the socket
-     * behind another, and at a high queue depth one system call carries many responses.
-     */
-    private void push() {
-        do {
-            // A failed tryLock is fine: the holder checks the queue again after unlocking.
-            if (!writeLock.tryLock()) {
-                return;
-            }
-            try {
-                writeQueued();
-            } finally {
-                writeLock.unlock();
-            }
-        } while (!outgoing.isEmpty());
-    }
-
-    /** Waits for the thread writing now, then writes what is queued: before the socket closes. */
+    /** Writes what is queued, after a thread writing now: before the socket closes. */
     private void flush() {
-        writeLock.lock();
-        try {
-            writeQueued();
-        } finally {
-            writeLock.unlock();
-        }
+        outgoing.flush();
     }
 
-    /**
-     * Writes queued PDUs until the queue is empty; under the write lock. A failed write closes the
-     * connection; what is queued then is dropped. Either way each PDU's buffer and window slot
-     * (if it carries them) are given back.
-     */
-    private void writeQueued() {
-        Outgoing[] items = batch;
-        ByteBuffer[] parts = batchBuffers;
-        while (true) {
-            int n = 0;
-            int p = 0;
-            long bytes = 0;
-            Outgoing o;
-            while (n < MAX_BATCH && bytes < WRITE_STEP && (o = outgoing.poll()) != null) {
-                items[n++] = o;
-                for (ByteBuffer b : o.frame()) {
-                    if (b.hasRemaining()) {
-                        parts[p++] = b;
-                        bytes += b.remaining();
-                    }
+    /** How PDUs reach the socket, and what is given back once they did. */
+    private final class Pdus implements GatheringWriter.Sink<Outgoing> {
+        @Override
+        public int buffers(Outgoing message, ByteBuffer[] parts, int at) {
+            int p = at;
+            for (ByteBuffer b : message.frame()) {
+                if (b.hasRemaining()) {
+                    parts[p++] = b;
                 }
             }
-            if (n == 0) {
-                return;
-            }
-            try {
-                if (!broken) {
-                    writeAll(parts, p);
+            return p;
+        }
+
+        @Override
+        public void write(ByteBuffer[] parts, int count) throws IOException {
+            int first = 0;
+            while (first < count) {
+                channel.write(parts, first, count - first);
+                while (first < count && !parts[first].hasRemaining()) {
+                    first++;
                 }
-            } catch (IOException e) {
-                broken = true;
-                log.debug("{}: cannot send, closing: {}", peer, e.toString());
-                closeQuietly();
-            } finally {
-                for (int i = 0; i < n; i++) {
-                    if (items[i].release() != null) {
-                        buffers.release(items[i].release());
-                    }
-                    if (items[i].slot()) {
-                        inFlight.release();
-                    }
-                    items[i] = null;
-                }
-                Arrays.fill(parts, 0, p, null);
             }
         }
-    }
 
-    private void writeAll(ByteBuffer[] parts, int n) throws IOException {
-        int first = 0;
-        while (first < n) {
-            channel.write(parts, first, n - first);
-            while (first < n && !parts[first].hasRemaining()) {
-                first++;
+        @Override
+        public void done(Outgoing message) {
+            if (message.release() != null) {
+                buffers.release(message.release());
             }
+            if (message.slot()) {
+                inFlight.release();
+            }
+        }
+
+        @Override
+        public void failed(IOException e) {
+            log.debug("{}: cannot send, closing: {}", peer, e.toString());
+            closeQuietly();
         }
     }
 

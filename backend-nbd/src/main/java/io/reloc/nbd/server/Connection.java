@@ -4,6 +4,7 @@ import io.reloc.api.BlockDevice;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.Extent;
 import io.reloc.api.ZeroFlag;
+import io.reloc.core.net.GatheringWriter;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.protocol.ChunkHeader;
 import io.reloc.nbd.protocol.Chunks;
@@ -25,14 +26,11 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static io.reloc.nbd.protocol.Errno.EINVAL;
 import static io.reloc.nbd.protocol.Errno.EIO;
@@ -77,8 +75,7 @@ final class Connection {
     private final Semaphore bytes;
     private final Semaphore serverBytes;
     private final int maxServerBytes;
-    private final ReentrantLock writeLock = new ReentrantLock();
-    private final Queue<Outgoing> outgoing = new ConcurrentLinkedQueue<>();
+    private final GatheringWriter<Outgoing> replies = new GatheringWriter<>(new Replies(), 1);
     private final ThreadFactory workers = Thread.ofVirtual().factory();
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
     private final CountDownLatch finished = new CountDownLatch(1);
@@ -89,15 +86,9 @@ final class Connection {
 
     /** Largest piece of a reply written at once; progress is recorded between pieces. */
     private static final int WRITE_STEP = 1 << 20;
-    /** Most replies gathered into one write. */
-    private static final int MAX_BATCH = 64;
-    // Used by the thread holding the write lock only.
-    private final Outgoing[] batch = new Outgoing[MAX_BATCH];
-    private final ByteBuffer[] batchBuffers = new ByteBuffer[MAX_BATCH];
     private volatile boolean writing;
     private volatile long lastProgress;
     private volatile boolean stopping;
-    private volatile boolean broken;
 
     Connection(SocketChannel channel, Session session, BufferPool pool, Semaphore serverBytes, NbdServerConfig config,
                String peer) {
@@ -141,7 +132,7 @@ final class Connection {
         } catch (ClosedChannelException e) {
             log.debug("{}: connection closed", peer);
         } catch (IOException e) {
-            if (!stopping && !broken) {
+            if (!stopping && !replies.broken()) {
                 log.warn("{}: read failed, closing the connection: {}", peer, e.toString());
             }
         } catch (InterruptedException e) {
@@ -728,67 +719,47 @@ final class Connection {
     }
 
     /**
-     * Queues a whole reply (a pooled buffer, given up by the caller) and writes the queue unless
-     * another thread is writing it: that thread then writes this reply too, in the same gathering
-     * write when it can. So no thread waits for the socket behind another, and at a high queue
-     * depth one system call carries many replies. Once a reply is written (or dropped because the
-     * connection broke), its buffer goes back to the pool and its request's share of the in-flight
-     * budget ({@code accounted}, see {@link #acquire}) is released: replies waiting in the queue
-     * stay within that budget.
+     * Sends a whole reply (a pooled buffer, given up by the caller) through the {@link GatheringWriter}.
+     * Once it is written (or dropped because the connection broke), its buffer goes back to the pool
+     * and its request's share of the in-flight budget ({@code accounted}, see {@link #acquire}) is
+     * released: replies waiting in the queue stay within that budget.
      */
     private void send(ByteBuffer reply, int accounted) {
-        outgoing.add(new Outgoing(reply, accounted));
-        do {
-            // A failed tryLock is fine: the holder checks the queue again after unlocking.
-            if (!writeLock.tryLock()) {
-                return;
-            }
-            try {
-                writeQueued();
-            } finally {
-                writeLock.unlock();
-            }
-        } while (!outgoing.isEmpty());
+        replies.send(new Outgoing(reply, accounted));
     }
 
-    /** Writes queued replies until the queue is empty; under the write lock. A failed write breaks the connection. */
-    private void writeQueued() {
-        Outgoing[] batch = this.batch;
-        ByteBuffer[] buffers = batchBuffers;
-        while (true) {
-            int n = 0;
+    /** How replies reach the socket, and what is given back once they did. */
+    private final class Replies implements GatheringWriter.Sink<Outgoing> {
+        @Override
+        public int buffers(Outgoing message, ByteBuffer[] parts, int at) {
+            parts[at] = message.reply();
+            return at + 1;
+        }
+
+        @Override
+        public void write(ByteBuffer[] parts, int count) throws IOException {
+            long started = System.nanoTime();
             long bytes = 0;
-            Outgoing o;
-            while (n < MAX_BATCH && bytes < WRITE_STEP && (o = outgoing.poll()) != null) {
-                batch[n] = o;
-                buffers[n] = o.reply();
-                bytes += o.reply().remaining();
-                n++;
+            for (int i = 0; i < count; i++) {
+                bytes += parts[i].remaining();
             }
-            if (n == 0) {
-                return;
+            writeAll(parts, count);
+            if (session.channel() != null && session.channel().choice() != null) {
+                // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
+                session.channel().choice().sent(bytes, System.nanoTime() - started);
             }
-            try {
-                if (!broken) {
-                    long started = System.nanoTime();
-                    writeAll(buffers, n);
-                    if (session.channel() != null && session.channel().choice() != null) {
-                        // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
-                        session.channel().choice().sent(bytes, System.nanoTime() - started);
-                    }
-                }
-            } catch (IOException e) {
-                broken = true;
-                log.debug("{}: reply lost, closing: {}", peer, e.toString());
-                closeChannel();
-            } finally {
-                for (int i = 0; i < n; i++) {
-                    pool.release(batch[i].reply());
-                    release(batch[i].accounted());
-                    batch[i] = null;
-                    buffers[i] = null;
-                }
-            }
+        }
+
+        @Override
+        public void done(Outgoing message) {
+            pool.release(message.reply());
+            release(message.accounted());
+        }
+
+        @Override
+        public void failed(IOException e) {
+            log.debug("{}: reply lost, closing: {}", peer, e.toString());
+            closeChannel();
         }
     }
 
@@ -826,10 +797,10 @@ final class Connection {
      * to accept any of its bytes. Called periodically by the server.
      */
     void closeIfStalled(long now, long timeoutNanos) {
-        if (writing && now - lastProgress > timeoutNanos && !broken) {
+        if (writing && now - lastProgress > timeoutNanos && !replies.broken()) {
             log.warn("{}: the client has accepted no reply bytes for {} ms; closing the connection", peer,
                     TimeUnit.NANOSECONDS.toMillis(now - lastProgress));
-            broken = true;
+            replies.breakOff();
             closeChannel();
         }
     }

@@ -104,7 +104,7 @@ class WorkloadDriverTest {
         driver.run(disk, StallProbe.NONE, new Latencies(), () -> driver.requests() >= 10);
         assertEquals(List.of(true), releasedByOthers, "later requests were sent while the first was in flight");
         assertTrue(disk.maxInFlight.get() >= 2, "requests overlapped: " + disk.maxInFlight.get());
-        assertEquals(disk.events.size(), 20, "every request answered before run returned: " + disk.events);
+        assertEquals(20, disk.events.size(), "every request answered before run returned: " + disk.events);
     }
 
     @Test

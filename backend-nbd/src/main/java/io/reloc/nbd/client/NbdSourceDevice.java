@@ -123,25 +123,95 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
         ChannelStats stats = new ChannelStats();
         NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
         List<NbdConnection> all = new ArrayList<>(List.of(first));
-        if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN)) {
-            while (all.size() < uri.connections()) {
-                try {
-                    NbdConnection extra = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
-                    if (!extra.negotiated().sameExportAs(first.negotiated())) {
-                        extra.close();
-                        log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), all.size());
-                        break;
-                    }
-                    all.add(extra);
-                } catch (IOException e) {
-                    log.warn("NBD server {} offers several connections but refused connection {}: {}; using {}",
-                            uri.server(), all.size() + 1, e.getMessage(), all.size());
-                    break;
-                }
+        if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN) && uri.connections() > 1) {
+            try {
+                all.addAll(openExtras(uri, first.negotiated(), replyTimeout, stats));
+            } catch (IOException | RuntimeException e) {
+                first.close();
+                throw e;
             }
         }
         log.debug("NBD source {} open with {} connection(s)", uri.server(), all.size());
         return new NbdSourceDevice(all, stats, uri, replyTimeout);
+    }
+
+    /**
+     * Opens the extra connections of a CAN_MULTI_CONN server all at once: each is a TCP connect
+     * and a handshake of several round trips, which over a WAN add up to seconds when opened one
+     * after another. Those that fail or negotiate differently from the first are done without;
+     * the others are returned in the order they were asked for.
+     */
+    private static List<NbdConnection> openExtras(NbdUri uri, Negotiated first, Duration replyTimeout,
+                                                  ChannelStats stats) throws IOException {
+        int count = uri.connections() - 1;
+        NbdConnection[] opened = new NbdConnection[count];
+        IOException[] failed = new IOException[count];
+        List<Thread> threads = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int index = i;
+            threads.add(Thread.ofVirtual().name("nbd-open-" + (i + 2)).start(() -> {
+                try {
+                    opened[index] = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
+                } catch (IOException e) {
+                    failed[index] = e;
+                } catch (RuntimeException e) {
+                    failed[index] = new IOException(e.toString(), e);
+                }
+            }));
+        }
+        boolean interrupted = joinAll(threads);
+        if (interrupted) {
+            for (NbdConnection c : opened) {
+                if (c != null) {
+                    c.close();
+                }
+            }
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while connecting to NBD server " + uri.server());
+        }
+        List<NbdConnection> extras = new ArrayList<>(count);
+        int refused = -1;
+        boolean different = false;
+        for (int i = 0; i < count; i++) {
+            if (opened[i] == null) {
+                refused = refused < 0 ? i : refused;
+            } else if (!opened[i].negotiated().sameExportAs(first)) {
+                opened[i].close();
+                different = true;
+            } else {
+                extras.add(opened[i]);
+            }
+        }
+        int using = extras.size() + 1;
+        if (different) {
+            log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), using);
+        }
+        if (refused >= 0) {
+            log.warn("NBD server {} offers several connections but refused connection {}: {}; using {}",
+                    uri.server(), refused + 2, failed[refused].getMessage(), using);
+        }
+        return extras;
+    }
+
+    /**
+     * Waits for every thread to end. When interrupted, interrupts them (a connection being opened
+     * then fails at once, and a handshake within its timeout) and still waits, so that no
+     * connection is left open unseen; returns whether this thread was interrupted.
+     */
+    private static boolean joinAll(List<Thread> threads) {
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    threads.forEach(Thread::interrupt);
+                }
+            }
+        }
+        return interrupted;
     }
 
     /** @param tracking ask for write tracking instead of offering the relocation channel */

@@ -38,6 +38,12 @@ final class FakeNbdServer implements AutoCloseable {
         void serve(Wire wire) throws IOException;
     }
 
+    /** See {@link #beforeGo}. */
+    @FunctionalInterface
+    interface BeforeGo {
+        void run(int connection) throws IOException;
+    }
+
     /** The socket of one connection, with request decoding. */
     final class Wire {
         final DataInputStream in;
@@ -76,12 +82,19 @@ final class FakeNbdServer implements AutoCloseable {
     boolean go = true;
     boolean tlsRequired;
     long size = 1 << 20;
+    /** The size told connection {@code n} (1 for the first accepted), when it differs from {@link #size}. */
+    java.util.function.IntToLongFunction sizeOf = n -> size;
     int flags = TF_HAS_FLAGS | TF_READ_ONLY;
     InfoReply.BlockSize blockSize;
     List<String> exports = List.of("disk");
     /** The relocation channel codec to accept, or null to answer ERR_UNSUP like a foreign server. */
     String channelCodec;
     Script script = wire -> { };
+    /** Runs before GO of connection {@code n} (1 for the first accepted) is answered; may block or throw to drop it. */
+    BeforeGo beforeGo = n -> { };
+    /** Connections accepted, and those whose serving has ended (the client closed, or the server dropped it). */
+    final java.util.concurrent.atomic.AtomicInteger acceptedCount = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger ended = new java.util.concurrent.atomic.AtomicInteger();
     final List<String> options = new CopyOnWriteArrayList<>();
     /** NBD_CMD_DISC requests received. */
     final java.util.concurrent.atomic.AtomicInteger disconnects = new java.util.concurrent.atomic.AtomicInteger();
@@ -96,7 +109,8 @@ final class FakeNbdServer implements AutoCloseable {
                 try {
                     Socket s = socket.accept();
                     accepted.add(s);
-                    Thread.ofVirtual().start(() -> serve(s));
+                    int n = acceptedCount.incrementAndGet();
+                    Thread.ofVirtual().start(() -> serve(s, n));
                 } catch (IOException e) {
                     return;
                 }
@@ -109,22 +123,24 @@ final class FakeNbdServer implements AutoCloseable {
         return (InetSocketAddress) socket.getLocalSocketAddress();
     }
 
-    private void serve(Socket s) {
+    private void serve(Socket s, int n) {
         try (s) {
             Wire wire = new Wire(s.getInputStream(), s.getOutputStream());
             wire.out.write(greeting);
             wire.out.flush();
             int clientFlags = wire.in.readInt();
             boolean noZeroes = (clientFlags & CLIENT_FLAG_NO_ZEROES) != 0;
-            if (handshake(wire, noZeroes)) {
+            if (handshake(wire, noZeroes, n)) {
                 script.serve(wire);
             }
         } catch (IOException e) {
             // The client went away or the test closed the server.
+        } finally {
+            ended.incrementAndGet();
         }
     }
 
-    private boolean handshake(Wire wire, boolean noZeroes) throws IOException {
+    private boolean handshake(Wire wire, boolean noZeroes, int n) throws IOException {
         while (true) {
             byte[] h = new byte[OptionHeader.SIZE];
             wire.in.readFully(h);
@@ -152,6 +168,7 @@ final class FakeNbdServer implements AutoCloseable {
                     wire.send(ack(option, true));
                 }
                 case OPT_GO -> {
+                    beforeGo.run(n);
                     if (!go) {
                         wire.send(ack(option, false));
                         continue;
@@ -161,7 +178,7 @@ final class FakeNbdServer implements AutoCloseable {
                         wire.send(OptionReplyHeader.encodeError(option, REP_ERR_UNKNOWN, "no such export"));
                         continue;
                     }
-                    wire.send(OptionReplyHeader.encodeReply(option, REP_INFO, new InfoReply.Export(size, flags).encode()));
+                    wire.send(OptionReplyHeader.encodeReply(option, REP_INFO, new InfoReply.Export(sizeOf.applyAsLong(n), flags).encode()));
                     if (blockSize != null) {
                         wire.send(OptionReplyHeader.encodeReply(option, REP_INFO, blockSize.encode()));
                     }

@@ -247,6 +247,120 @@ class FakeServerTest {
         assertEquals(1, server.options.stream().filter("GO"::equals).count());
     }
 
+    /** Holds each extra connection's GO until {@code extras} of them wait at once, or the test gives up. */
+    private static FakeNbdServer.BeforeGo extrasMeetAtGo(int extras, java.util.concurrent.atomic.AtomicInteger most) {
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(extras);
+        java.util.concurrent.atomic.AtomicInteger now = new java.util.concurrent.atomic.AtomicInteger();
+        return n -> {
+            if (n == 1) {
+                return;
+            }
+            most.accumulateAndGet(now.incrementAndGet(), Math::max);
+            waiting.countDown();
+            try {
+                // Opened one after another, they never meet: each is let go on its own, within the
+                // client's handshake timeout, so that the test fails on the count below.
+                waiting.await(2, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                throw new IOException(e);
+            } finally {
+                now.decrementAndGet();
+            }
+        };
+    }
+
+    @Test
+    void extraConnectionsHandshakeAtOnce() throws Exception {
+        server.flags |= TF_CAN_MULTI_CONN;
+        server.script = SIMPLE_READS;
+        java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
+        server.beforeGo = extrasMeetAtGo(NbdUri.DEFAULT_CONNECTIONS - 1, most);
+        server.start();
+        NbdSourceDevice d = (NbdSourceDevice) open("disk");
+        assertEquals(NbdUri.DEFAULT_CONNECTIONS - 1, most.get(), "extra handshakes in progress at once");
+        assertEquals(NbdUri.DEFAULT_CONNECTIONS, d.connectionCount());
+        for (int i = 0; i < 8; i++) {
+            ByteBuffer dst = ByteBuffer.allocate(1000);
+            d.read(i * 1000L, dst);
+            assertArrayEquals(Arrays.copyOfRange(CONTENT, i * 1000, i * 1000 + 1000), dst.array());
+        }
+    }
+
+    @Test
+    void refusedOrDifferentExtraConnectionsAreDoneWithout() throws Exception {
+        server.flags |= TF_CAN_MULTI_CONN;
+        server.script = SIMPLE_READS;
+        // The second connection accepted is dropped at GO, the third is told another size.
+        long size = server.size;
+        server.beforeGo = n -> {
+            if (n == 2) {
+                throw new IOException("dropped");
+            }
+        };
+        server.sizeOf = n -> n == 3 ? size / 2 : size;
+        server.start();
+        NbdSourceDevice d = (NbdSourceDevice) open("disk");
+        assertEquals(NbdUri.DEFAULT_CONNECTIONS - 2, d.connectionCount());
+        for (NbdConnection c : d.connections()) {
+            assertEquals(size, c.negotiated().size());
+        }
+        for (int i = 0; i < 8; i++) {
+            ByteBuffer dst = ByteBuffer.allocate(1000);
+            d.read(i * 1000L, dst);
+            assertArrayEquals(Arrays.copyOfRange(CONTENT, i * 1000, i * 1000 + 1000), dst.array());
+        }
+        d.close();
+        awaitAllEnded();
+    }
+
+    @Test
+    void interruptedWhileOpeningExtrasClosesEveryConnection() throws Exception {
+        server.flags |= TF_CAN_MULTI_CONN;
+        server.script = SIMPLE_READS;
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(NbdUri.DEFAULT_CONNECTIONS - 1);
+        server.beforeGo = n -> {
+            if (n > 1) {
+                held.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+        };
+        server.start();
+        java.util.concurrent.atomic.AtomicReference<Throwable> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread opener = Thread.ofPlatform().start(() -> {
+            try {
+                outcome.set(new AssertionError("opened: " + open("disk")));
+            } catch (Throwable e) {
+                outcome.set(e);
+            }
+        });
+        boolean allHeld;
+        try {
+            allHeld = held.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            opener.interrupt();
+            opener.join();
+        } finally {
+            release.countDown();
+        }
+        assertTrue(allHeld, "every extra connection was in its handshake when the opener was interrupted");
+        assertTrue(outcome.get() instanceof IOException, "outcome: " + outcome.get());
+        assertTrue(outcome.get().getMessage().contains("interrupted"), outcome.get().getMessage());
+        awaitAllEnded();
+    }
+
+    /** Waits until the server saw every connection it accepted end: the client left none open. */
+    private void awaitAllEnded() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (server.ended.get() < server.acceptedCount.get() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(server.acceptedCount.get(), server.ended.get(), "connections that ended at the server");
+    }
+
     @Test
     void anInterruptedReaderGetsIoAndItsBufferIsLeftAlone() throws Exception {
         java.util.concurrent.CountDownLatch received = new java.util.concurrent.CountDownLatch(1);

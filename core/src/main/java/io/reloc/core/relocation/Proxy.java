@@ -85,7 +85,18 @@ public final class Proxy implements Closeable {
             }
             cache.close();
         }
-        ReconnectingSource source = connect(plugins, config.source(), config);
+        // Background copy gets a connection of its own, so that a client's demand fetch never
+        // waits behind background transfers queued on the same connection. It is opened alongside
+        // the demand connection: over a WAN each costs several round trips.
+        BackgroundOpening<ReconnectingSource> laneOpening = separateLane()
+                ? BackgroundOpening.start(() -> connect(plugins, config.source(), config), "reloc-lane-open") : null;
+        ReconnectingSource source;
+        try {
+            source = connect(plugins, config.source(), config);
+        } catch (IOException | RuntimeException e) {
+            discard(laneOpening);
+            throw e;
+        }
         try {
             if (Files.exists(cachePath) && Files.size(cachePath) != source.size()) {
                 throw new IOException("cache " + cachePath + " has " + Files.size(cachePath) + " bytes but the source has "
@@ -95,18 +106,20 @@ public final class Proxy implements Closeable {
             String cacheId = mapExists ? CacheId.read(cachePath).orElse("") : CacheId.assign(cachePath);
             RelocatingDevice device = closeOnFailure(cache, () -> RelocatingDevice.open(cache, source, mapFile,
                     config.blockSize(), identity(config.source()), cacheId, config.startMode()));
-            // Background copy gets a connection of its own, so that a client's demand fetch never
-            // waits behind background transfers queued on the same connection.
             ReconnectingSource lane = null;
-            if (device.state() != RelocationState.COMPLETE && separateLane()) {
+            if (laneOpening != null && device.state() != RelocationState.COMPLETE) {
                 try {
-                    lane = connect(plugins, config.source(), config);
+                    lane = laneOpening.get();
                     device.separateBackgroundLane(lane);
                 } catch (IOException | RuntimeException e) {
+                    if (lane != null) {
+                        lane.close();
+                    }
                     device.close();
                     throw e;
                 }
             }
+            discard(laneOpening);
             // Without the strategy plugins on the class path, block order is the linear strategy itself.
             io.reloc.api.CopyOrder order = copyStrategy.isPresent()
                     ? copyStrategy.get().create(new io.reloc.api.CopyContext(device.geometry().blockCount(),
@@ -121,8 +134,15 @@ public final class Proxy implements Closeable {
                     status.presentBlocks(), status.blockCount());
             return new Proxy(plugins, source, lane, device, copier);
         } catch (IOException | RuntimeException e) {
+            discard(laneOpening);
             source.close();
             throw e;
+        }
+    }
+
+    private static void discard(BackgroundOpening<?> opening) {
+        if (opening != null) {
+            opening.discard();
         }
     }
 

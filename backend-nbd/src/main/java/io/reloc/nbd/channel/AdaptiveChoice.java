@@ -13,11 +13,14 @@ import java.util.Locale;
  * as queueing, and on a busy server the connections' encoders share few cores; measured over a
  * WAN emulator the overlapping model chose deflate over zstd at 100 Mbit/s and took 13 s where
  * zstd took 8 (docs/benchmarks.md). Speeds and ratios are moving averages measured on the
- * batches actually sent ({@link CodecEstimates}, shared by a server's connections): each codec
- * encodes one batch before it is considered, and every
- * {@value #PROBE_EVERY}th batch probes another one, in turn, so that the estimates follow the
- * data; a codec too slow to win even at ratio 0 is probed only every {@value #SLOW_PROBE_EVERY}th
- * turn (its speed may change with the data, but each probe costs a lot of CPU).
+ * data actually sent ({@link CodecEstimates}, shared by a server's connections): each codec is
+ * {@link #trial tried} once before it is considered, and every {@value #PROBE_EVERY}th batch
+ * tries another one, in turn, so that the estimates follow the data; a codec too slow to win even
+ * at ratio 0 is tried only every {@value #SLOW_PROBE_EVERY}th turn. A trial encodes a sample of
+ * the batch and throws the result away (the batch goes with the codec {@link #next} picks): a
+ * whole megabyte through xz costs a few hundred milliseconds of CPU, which on a fast link
+ * cost more time than all the codecs could save (a 1 GiB relocation on loopback took 3.2–4.0 s
+ * instead of 1.9–2.3 s without the channel's codecs).
  *
  * <p>The link rate is the one the client reports ({@link #reported}, measured where the bytes
  * arrive), else an estimate from how long the server's socket writes take ({@link #sent}), which
@@ -70,22 +73,33 @@ public final class AdaptiveChoice {
         return estimates.ratio(names[index]);
     }
 
-    /** The index of the codec for the next batch, or {@link #RAW}. */
-    public synchronized int next() {
+    /**
+     * The codec to measure on a sample of the next batch, or {@link #RAW} for none: each codec
+     * once at first, then one every {@value #PROBE_EVERY}th batch. Called once per batch, before
+     * {@link #next}; the measurement goes to {@link #encoded}.
+     */
+    public synchronized int trial() {
         batches++;
         for (int i = 0; i < names.length; i++) {
             if (estimates.claimFirst(names[i])) {
                 return i;
             }
         }
-        current = best();
-        if (batches % PROBE_EVERY == 0) {
-            return probe();
+        if (batches % PROBE_EVERY != 0) {
+            return RAW;
         }
+        current = best();
+        int probe = probe();
+        return probe == current ? RAW : probe;
+    }
+
+    /** The index of the codec for the next batch, or {@link #RAW}. */
+    public synchronized int next() {
+        current = best();
         return current;
     }
 
-    /** The codec at {@code index} encoded {@code raw} bytes into {@code encoded} bytes in {@code nanos}. */
+    /** The codec at {@code index} encoded {@code raw} bytes (a batch or a trial's sample) into {@code encoded} bytes in {@code nanos}. */
     public void encoded(int index, long raw, long encoded, long nanos) {
         estimates.encoded(names[index], raw, encoded, nanos);
     }

@@ -27,6 +27,8 @@ public final class BatchEncoder {
     public static final int BLOCK = 4096;
     /** Largest batch: big enough for good ratios, small enough to pipeline. */
     public static final int MAX_BATCH = 1 << 20;
+    /** Bytes of a batch an adaptive choice's trial encodes: enough for a codec's ratio to show. */
+    static final int TRIAL_BYTES = 128 << 10;
     /** Most batches sent raw untried after the codec failed on several in a row. */
     static final int MAX_UNTRIED = 15;
     private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(BLOCK).asReadOnlyBuffer();
@@ -132,6 +134,9 @@ public final class BatchEncoder {
         CRC32C crc = new CRC32C();
         crc.update(raw.duplicate());
         ByteBuffer encoded = raw;
+        if (choice != null) {
+            trial(raw);
+        }
         int pick = choice != null ? choice.next() : tryCodec() ? 0 : AdaptiveChoice.RAW;
         int id = RelocChannel.RAW;
         if (pick != AdaptiveChoice.RAW) {
@@ -150,6 +155,18 @@ public final class BatchEncoder {
             id = RelocChannel.RAW;
         }
         RelocChannel.encodeBatch(out, flags, cookie, new Batch(offset + start, length, (int) crc.getValue(), id), encoded);
+    }
+
+    /** Measures the codec the choice wants tried on the first {@link #TRIAL_BYTES} of {@code raw}. */
+    private void trial(ByteBuffer raw) {
+        int trial = choice.trial();
+        if (trial == AdaptiveChoice.RAW) {
+            return;
+        }
+        ByteBuffer sample = raw.slice(0, Math.min(TRIAL_BYTES, raw.remaining()));
+        long started = System.nanoTime();
+        ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
+        choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
     }
 
     /**

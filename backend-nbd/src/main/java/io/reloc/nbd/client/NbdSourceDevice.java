@@ -154,7 +154,7 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
                     opened[index] = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
                 } catch (IOException e) {
                     failed[index] = e;
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
                     failed[index] = new IOException(e.toString(), e);
                 }
             }));

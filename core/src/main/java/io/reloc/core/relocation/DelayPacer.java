@@ -227,7 +227,10 @@ final class DelayPacer {
         if (!roundAppLimited || roundRate > rate()) {
             addRate(roundRate);
         }
-        while (!rates.isEmpty() && rates.peekFirst().key() <= round - RATE_ROUNDS) {
+        // The last estimate stays until a round replaces it: rounds that had little to send add
+        // no sample, and had they let every sample expire the rate would drop to "unknown"
+        // (a window of a few fetches), from which cruising grows by a few percent a round.
+        while (rates.size() > 1 && rates.peekFirst().key() <= round - RATE_ROUNDS) {
             rates.removeFirst();
         }
         boolean queued = roundMinRtt != Long.MAX_VALUE && roundMinRtt - minRtt > 2 * settings.targetQueueNanos();

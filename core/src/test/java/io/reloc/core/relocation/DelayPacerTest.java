@@ -234,6 +234,33 @@ class DelayPacerTest {
                 + before / 1e6 + " MB/s), " + path.pacer);
     }
 
+    /**
+     * A copier that sends one fetch at a time for more than {@value DelayPacer#RATE_ROUNDS} round
+     * trips (asking the source about its allocation, a slow disk) keeps its estimate of the link:
+     * seen at 1 Gbit/s, 50 ms, where the rate dropped to unknown and took 12 s to come back.
+     */
+    @Test
+    void roundsWithLittleToSendDoNotForgetTheRate() {
+        Path path = new Path(1e9, 50 * MS);
+        path.runFor(3000 * MS);
+        double before = path.pacer.rate();
+        assertTrue(before > 0.8 * path.bytesPerSecond, path.pacer.toString());
+        for (int i = 0; i < 3 * DelayPacer.RATE_ROUNDS; i++) {
+            while (path.pacer.inFlight() > 0) {
+                path.drainOne();
+            }
+            path.send(path.pacer.sent(path.pacer.runBytes()));
+        }
+        while (path.pacer.inFlight() > 0) {
+            path.drainOne();
+        }
+        assertTrue(path.pacer.rate() >= 0.8 * before, "rate " + path.pacer.rate() / 1e6 + " MB/s after rounds with little to send, "
+                + before / 1e6 + " before; " + path.pacer);
+        path.reset();
+        path.runFor(1000 * MS);
+        assertTrue(path.utilisation() >= 0.85, "utilisation " + path.utilisation() + " afterwards; " + path.pacer);
+    }
+
     @Test
     void neverExceedsTheWindowExceptForOneFetch() {
         Path path = new Path(100e6, 20 * MS);

@@ -120,14 +120,26 @@ public final class Proxy implements Closeable {
                 }
             }
             discard(laneOpening);
-            // Without the strategy plugins on the class path, block order is the linear strategy itself.
-            io.reloc.api.CopyOrder order = copyStrategy.isPresent()
-                    ? copyStrategy.get().create(new io.reloc.api.CopyContext(device.geometry().blockCount(),
-                            device.geometry().blockSize(), () -> sourceHeat(plugins, config.source())))
-                    : cursor -> cursor;
-            device.onAccess(order::onAccess);
-            BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()), order);
-            copier.start();
+            BackgroundCopier copier;
+            try {
+                // Without the strategy plugins on the class path, block order is the linear strategy itself.
+                io.reloc.api.CopyOrder order = copyStrategy.isPresent()
+                        ? copyStrategy.get().create(new io.reloc.api.CopyContext(device.geometry().blockCount(),
+                                device.geometry().blockSize(), () -> sourceHeat(plugins, config.source())))
+                        : cursor -> cursor;
+                device.onAccess(order::onAccess);
+                copier = new BackgroundCopier(device, new RateLimiter(config.rateBytesPerSecond()), order);
+                copier.start();
+            } catch (RuntimeException e) {
+                // A strategy that fails to start (a plugin's fault, a heat map that cannot be read)
+                // must not leave the cache, the map or the source connections open.
+                try {
+                    device.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
             RelocationStatus status = device.status();
             log.info("relocation of {} ({} blocks of {} bytes): {}, {} of {} blocks present",
                     redacted(config.source()), status.blockCount(), config.blockSize(), status.state().name().toLowerCase(Locale.ROOT),

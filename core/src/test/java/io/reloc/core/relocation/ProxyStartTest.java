@@ -1,6 +1,8 @@
 package io.reloc.core.relocation;
 
 import io.reloc.api.BlockDevice;
+import io.reloc.api.CopyOrder;
+import io.reloc.api.CopyStrategy;
 import io.reloc.api.ReadOnlyBlockDevice;
 import io.reloc.api.SourceConnector;
 import io.reloc.core.CorePlugin;
@@ -90,15 +92,39 @@ class ProxyStartTest {
     }
 
     private Proxy start(CountingConnector connector) throws IOException {
+        return start(connector, Proxy.DEFAULT_STRATEGY);
+    }
+
+    private Proxy start(CountingConnector connector, String strategy) throws IOException {
         Plugins plugins = Plugins.of(List.of(new CorePlugin(), new RelocPlugin() {
             @Override
             protected void configure() {
                 sourceConnector("test").toInstance(connector);
+                strategy("failing").toInstance(new CopyStrategy() {
+                    @Override
+                    public String name() {
+                        return "failing";
+                    }
+
+                    @Override
+                    public CopyOrder create(long blockCount) {
+                        throw new IllegalStateException("strategy refused");
+                    }
+                });
             }
         }));
         Path cache = dir.resolve("cache.img");
         return Proxy.start(new ProxyConfig(URI.create("test:disk"), cache, ProxyConfig.defaultMap(cache), 64 * 1024, false,
-                Duration.ofSeconds(5), 0), plugins);
+                Duration.ofSeconds(5), 0), plugins, strategy);
+    }
+
+    @Test
+    void aStrategyThatFailsToStartLeavesNothingOpen() {
+        CountingConnector connector = new CountingConnector(lane -> { });
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> start(connector, "failing"));
+        assertEquals("strategy refused", e.getMessage());
+        assertEquals(2, connector.opened.get());
+        assertEquals(2, connector.closed.get(), "the demand connection and the lane are closed");
     }
 
     @Test

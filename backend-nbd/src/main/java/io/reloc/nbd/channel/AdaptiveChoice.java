@@ -17,15 +17,16 @@ import java.util.Locale;
  * {@link #trial tried} once before it is considered, and every {@value #PROBE_EVERY}th batch
  * tries another one, in turn, so that the estimates follow the data; a codec too slow to win even
  * at ratio 0 is tried only every {@value #SLOW_PROBE_EVERY}th turn. A trial encodes a sample of
- * the batch and throws the result away (the batch goes with the codec {@link #next} picks): a
+ * the batch beside the reply and throws the result away (the batch goes with the codec
+ * {@link #next} picks, from what was measured before): a
  * whole megabyte through xz costs a few hundred milliseconds of CPU, which on a fast link
  * cost more time than all the codecs could save (a 1 GiB relocation on loopback took 3.2–4.0 s
  * instead of 1.9–2.3 s without the channel's codecs).
  *
  * <p>The link rate is the one the client reports ({@link #reported}, measured where the bytes
  * arrive), else an estimate from how long the server's socket writes take ({@link #sent}), which
- * behind a relay or any buffer before the bottleneck sees loopback speed. While the link rate is
- * unknown the client's preferred codec (the first) is used. A report may be the codec's limit
+ * behind a relay or any buffer before the bottleneck sees loopback speed. While the link rate or
+ * every codec's speed is unknown the client's preferred codec (the first) is used. A report may be the codec's limit
  * rather than the link's: while a codec is picked and the report is close to what that codec can
  * produce ({@code speed × ratio}), the report only raises the estimate. Thread safe.
  */
@@ -142,7 +143,9 @@ public final class AdaptiveChoice {
 
     private int best() {
         double link = linkRate();
-        if (Double.isNaN(link)) {
+        if (Double.isNaN(link) || java.util.stream.IntStream.range(0, names.length).allMatch(i -> Double.isNaN(speed(i)))) {
+            // Nothing to compare yet (trials run beside the replies): the client's preferred codec,
+            // which this batch then measures.
             return 0;
         }
         int best = RAW;

@@ -4,11 +4,15 @@ import io.reloc.api.TransferCodec;
 import io.reloc.nbd.protocol.NbdConstants;
 import io.reloc.nbd.protocol.RelocChannel;
 import io.reloc.nbd.protocol.RelocChannel.Batch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
@@ -23,6 +27,7 @@ import static java.util.Objects.requireNonNull;
  * its codec, so the client decodes any of them. Thread safe.
  */
 public final class BatchEncoder {
+    private static final Logger log = LoggerFactory.getLogger(BatchEncoder.class);
     /** Granularity of zero detection. */
     public static final int BLOCK = 4096;
     /** Largest batch: big enough for good ratios, small enough to pipeline. */
@@ -54,6 +59,8 @@ public final class BatchEncoder {
     /** Batches in a row the codec did not shrink, and batches left to send raw untried. */
     private final AtomicInteger failures = new AtomicInteger();
     private final AtomicInteger untried = new AtomicInteger();
+    /** Codecs whose trial runs now. */
+    private final Set<Integer> trying = ConcurrentHashMap.newKeySet();
 
     /** @param codecId the codec's id on this connection (1 + its index in the client's offer) */
     public BatchEncoder(TransferCodec codec, int codecId) {
@@ -157,16 +164,29 @@ public final class BatchEncoder {
         RelocChannel.encodeBatch(out, flags, cookie, new Batch(offset + start, length, (int) crc.getValue(), id), encoded);
     }
 
-    /** Measures the codec the choice wants tried on the first {@link #TRIAL_BYTES} of {@code raw}. */
+    /**
+     * Measures the codec the choice wants tried on a copy of the first {@link #TRIAL_BYTES} of
+     * {@code raw}, on a thread of its own: the reply does not wait for it (a demand read's reply
+     * would otherwise wait tens of milliseconds for xz). One trial per codec at a time.
+     */
     private void trial(ByteBuffer raw) {
         int trial = choice.trial();
-        if (trial == AdaptiveChoice.RAW) {
+        if (trial == AdaptiveChoice.RAW || !trying.add(trial)) {
             return;
         }
-        ByteBuffer sample = raw.slice(0, Math.min(TRIAL_BYTES, raw.remaining()));
-        long started = System.nanoTime();
-        ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
-        choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
+        ByteBuffer sample = ByteBuffer.allocate(Math.min(TRIAL_BYTES, raw.remaining()));
+        sample.put(raw.slice(0, sample.capacity())).flip();
+        Thread.ofVirtual().name("reloc-codec-trial").start(() -> {
+            try {
+                long started = System.nanoTime();
+                ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
+                choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
+            } catch (RuntimeException e) {
+                log.warn("codec {} failed on a trial sample: {}", candidates.get(trial).codec().name(), e.toString());
+            } finally {
+                trying.remove(trial);
+            }
+        });
     }
 
     /**

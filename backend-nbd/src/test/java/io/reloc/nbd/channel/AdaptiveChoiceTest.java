@@ -3,6 +3,7 @@ package io.reloc.nbd.channel;
 import io.reloc.api.TransferCodec;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -205,7 +206,7 @@ class AdaptiveChoiceTest {
 
     @Test
     void aTrialEncodesASampleNotTheBatch() throws Exception {
-        List<Integer> inputs = new ArrayList<>();
+        List<Integer> inputs = new java.util.concurrent.CopyOnWriteArrayList<>();
         TransferCodec identity = ChannelCodecs.standard().find("lz4").orElseThrow();
         TransferCodec counting = new TransferCodec() {
             @Override
@@ -224,9 +225,11 @@ class AdaptiveChoiceTest {
                 return identity.decode(src, decodedLength);
             }
         };
-        AdaptiveChoice choice = new AdaptiveChoice(List.of("counting"));
-        choice.reported(2_000_000_000L); // faster than any codec: every batch goes raw
-        BatchEncoder encoder = new BatchEncoder(List.of(new BatchEncoder.Candidate(counting, 1)), choice);
+        // The preferred codec encodes the first batch (nothing measured yet); the other is only tried.
+        AdaptiveChoice choice = new AdaptiveChoice(List.of("lz4", "counting"));
+        choice.reported(2_000_000_000L); // faster than any codec: every batch goes raw once lz4 is measured
+        BatchEncoder encoder = new BatchEncoder(List.of(new BatchEncoder.Candidate(identity, 1),
+                new BatchEncoder.Candidate(counting, 2)), choice);
         long seed = System.nanoTime();
         System.out.println("aTrialEncodesASampleNotTheBatch seed " + seed);
         byte[] random = new byte[4 * BatchEncoder.MAX_BATCH];
@@ -235,7 +238,64 @@ class AdaptiveChoiceTest {
         for (int i = 0; i < AdaptiveChoice.PROBE_EVERY * AdaptiveChoice.SLOW_PROBE_EVERY; i++) {
             encoder.encode(ByteBuffer.wrap(random), 0, i, chunks::add);
         }
-        assertTrue(!inputs.isEmpty(), "the codec was tried");
+        // Trials run beside the replies: give them time to end.
+        for (int i = 0; i < 500 && inputs.size() < 2; i++) {
+            Thread.sleep(10);
+        }
+        assertTrue(inputs.size() >= 2, "the codec was tried, first and in probes: " + inputs);
         assertTrue(inputs.stream().allMatch(n -> n == BatchEncoder.TRIAL_BYTES), "trials encode samples only: " + inputs);
+    }
+
+    /** A demand read's reply must not wait for a slow codec's trial. */
+    @Test
+    void aReplyDoesNotWaitForATrial() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        TransferCodec identity = ChannelCodecs.standard().find("lz4").orElseThrow();
+        TransferCodec stuck = new TransferCodec() {
+            @Override
+            public String name() {
+                return "stuck";
+            }
+
+            @Override
+            public ByteBuffer encode(ByteBuffer src) {
+                started.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return identity.encode(src);
+            }
+
+            @Override
+            public ByteBuffer decode(ByteBuffer src, int decodedLength) {
+                return identity.decode(src, decodedLength);
+            }
+        };
+        // lz4, preferred, encodes the first batch; "stuck" is tried on the second's sample.
+        AdaptiveChoice choice = new AdaptiveChoice(List.of("lz4", "stuck"));
+        choice.reported(2_000_000_000L);
+        BatchEncoder encoder = new BatchEncoder(List.of(new BatchEncoder.Candidate(identity, 1),
+                new BatchEncoder.Candidate(stuck, 2)), choice);
+        byte[] data = new byte[2 * BatchEncoder.MAX_BATCH];
+        new Random(1).nextBytes(data);
+        List<ByteBuffer> chunks = new ArrayList<>();
+        Thread reply = Thread.ofVirtual().start(() -> {
+            try {
+                encoder.encode(ByteBuffer.wrap(data), 0, 1, chunks::add);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        try {
+            assertTrue(started.await(10, java.util.concurrent.TimeUnit.SECONDS), "the codec was tried");
+            reply.join(java.time.Duration.ofSeconds(10));
+            assertTrue(!reply.isAlive(), "the reply waited for the trial");
+            assertEquals(2, chunks.size());
+        } finally {
+            release.countDown();
+        }
     }
 }

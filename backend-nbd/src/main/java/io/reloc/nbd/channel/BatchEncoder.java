@@ -12,7 +12,12 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
@@ -59,6 +64,13 @@ public final class BatchEncoder {
     /** Batches in a row the codec did not shrink, and batches left to send raw untried. */
     private final AtomicInteger failures = new AtomicInteger();
     private final AtomicInteger untried = new AtomicInteger();
+    /**
+     * Where trials run: one platform thread for the whole server. Not virtual threads, which are
+     * not preempted: a trial of xz would hold one of the few carriers for tens of milliseconds,
+     * and the connections' own virtual threads (every reply) would wait for it.
+     */
+    private static final ExecutorService TRIALS = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(16), Thread.ofPlatform().name("reloc-codec-trials").daemon().factory());
     /** Codecs whose trial runs now. */
     private final Set<Integer> trying = ConcurrentHashMap.newKeySet();
 
@@ -166,8 +178,9 @@ public final class BatchEncoder {
 
     /**
      * Measures the codec the choice wants tried on a copy of the first {@link #TRIAL_BYTES} of
-     * {@code raw}, on a thread of its own: the reply does not wait for it (a demand read's reply
-     * would otherwise wait tens of milliseconds for xz). One trial per codec at a time.
+     * {@code raw}, on the {@link #TRIALS} thread: the reply does not wait for it (a demand read's
+     * reply would otherwise wait tens of milliseconds for xz). One trial per codec at a time; a
+     * trial that finds the queue full is dropped (the next probe tries again).
      */
     private void trial(ByteBuffer raw) {
         int trial = choice.trial();
@@ -176,17 +189,21 @@ public final class BatchEncoder {
         }
         ByteBuffer sample = ByteBuffer.allocate(Math.min(TRIAL_BYTES, raw.remaining()));
         sample.put(raw.slice(0, sample.capacity())).flip();
-        Thread.ofVirtual().name("reloc-codec-trial").start(() -> {
-            try {
-                long started = System.nanoTime();
-                ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
-                choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
-            } catch (RuntimeException e) {
-                log.warn("codec {} failed on a trial sample: {}", candidates.get(trial).codec().name(), e.toString());
-            } finally {
-                trying.remove(trial);
-            }
-        });
+        try {
+            TRIALS.execute(() -> {
+                try {
+                    long started = System.nanoTime();
+                    ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
+                    choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
+                } catch (RuntimeException e) {
+                    log.warn("codec {} failed on a trial sample: {}", candidates.get(trial).codec().name(), e.toString());
+                } finally {
+                    trying.remove(trial);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            trying.remove(trial);
+        }
     }
 
     /**

@@ -208,23 +208,7 @@ class AdaptiveChoiceTest {
     void aTrialEncodesASampleNotTheBatch() throws Exception {
         List<Integer> inputs = new java.util.concurrent.CopyOnWriteArrayList<>();
         TransferCodec identity = ChannelCodecs.standard().find("lz4").orElseThrow();
-        TransferCodec counting = new TransferCodec() {
-            @Override
-            public String name() {
-                return "counting";
-            }
-
-            @Override
-            public ByteBuffer encode(ByteBuffer src) {
-                inputs.add(src.remaining());
-                return identity.encode(src);
-            }
-
-            @Override
-            public ByteBuffer decode(ByteBuffer src, int decodedLength) {
-                return identity.decode(src, decodedLength);
-            }
-        };
+        TransferCodec counting = lz4Named("counting", src -> inputs.add(src.remaining()));
         // The preferred codec encodes the first batch (nothing measured yet); the other is only tried.
         AdaptiveChoice choice = new AdaptiveChoice(List.of("lz4", "counting"));
         choice.reported(2_000_000_000L); // faster than any codec: every batch goes raw once lz4 is measured
@@ -252,28 +236,14 @@ class AdaptiveChoiceTest {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         TransferCodec identity = ChannelCodecs.standard().find("lz4").orElseThrow();
-        TransferCodec stuck = new TransferCodec() {
-            @Override
-            public String name() {
-                return "stuck";
+        TransferCodec stuck = lz4Named("stuck", src -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public ByteBuffer encode(ByteBuffer src) {
-                started.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return identity.encode(src);
-            }
-
-            @Override
-            public ByteBuffer decode(ByteBuffer src, int decodedLength) {
-                return identity.decode(src, decodedLength);
-            }
-        };
+        });
         // lz4, preferred, encodes the first batch; "stuck" is tried on the second's sample.
         AdaptiveChoice choice = new AdaptiveChoice(List.of("lz4", "stuck"));
         choice.reported(2_000_000_000L);
@@ -297,5 +267,27 @@ class AdaptiveChoiceTest {
         } finally {
             release.countDown();
         }
+    }
+
+    /** lz4 under another name, which first shows {@code onEncode} each buffer it encodes. */
+    private static TransferCodec lz4Named(String name, java.util.function.Consumer<ByteBuffer> onEncode) {
+        TransferCodec lz4 = ChannelCodecs.standard().find("lz4").orElseThrow();
+        return new TransferCodec() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public ByteBuffer encode(ByteBuffer src) {
+                onEncode.accept(src);
+                return lz4.encode(src);
+            }
+
+            @Override
+            public ByteBuffer decode(ByteBuffer src, int decodedLength) {
+                return lz4.decode(src, decodedLength);
+            }
+        };
     }
 }

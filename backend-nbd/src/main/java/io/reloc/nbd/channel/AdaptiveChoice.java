@@ -26,9 +26,10 @@ import java.util.Locale;
  * <p>The link rate is the one the client reports ({@link #reported}, measured where the bytes
  * arrive), else an estimate from how long the server's socket writes take ({@link #sent}), which
  * behind a relay or any buffer before the bottleneck sees loopback speed. While the link rate or
- * every codec's speed is unknown the client's preferred codec (the first) is used. A report may be the codec's limit
- * rather than the link's: while a codec is picked and the report is close to what that codec can
- * produce ({@code speed × ratio}), the report only raises the estimate. Thread safe.
+ * every codec's speed is unknown the client's preferred codec (the first) is used. A report may
+ * be the codec's limit rather than the link's: while a codec is picked and the report is close
+ * to what that codec can produce ({@code speed × ratio}), the report only raises the estimate.
+ * Thread safe.
  */
 public final class AdaptiveChoice {
     /** {@link #next} answer for raw bytes. */
@@ -100,7 +101,10 @@ public final class AdaptiveChoice {
         return current;
     }
 
-    /** The codec at {@code index} encoded {@code raw} bytes (a batch or a trial's sample) into {@code encoded} bytes in {@code nanos}. */
+    /**
+     * The codec at {@code index} encoded {@code raw} bytes (a batch or a trial's sample) into
+     * {@code encoded} bytes in {@code nanos}.
+     */
     public void encoded(int index, long raw, long encoded, long nanos) {
         estimates.encoded(names[index], raw, encoded, nanos);
     }
@@ -166,10 +170,12 @@ public final class AdaptiveChoice {
         for (int k = 0; k < names.length; k++) {
             int i = probeTurn;
             probeTurn = (probeTurn + 1) % names.length;
-            if (i == current || Double.isNaN(speed(i))) {
+            if (i == current) {
                 continue;
             }
-            if (speed(i) <= most && ++skipped[i] < SLOW_PROBE_EVERY) {
+            // A codec not measured yet (its first trial was dropped, the trial thread being busy)
+            // is tried at its turn.
+            if (!Double.isNaN(speed(i)) && speed(i) <= most && ++skipped[i] < SLOW_PROBE_EVERY) {
                 continue;
             }
             skipped[i] = 0;

@@ -179,6 +179,22 @@ class AdaptiveChoiceTest {
     }
 
     @Test
+    void aCodecWhoseFirstTrialWasLostIsTriedLater() {
+        AdaptiveChoice c = new AdaptiveChoice(NAMES);
+        for (int i = 0; i < NAMES.size(); i++) {
+            assertEquals(i, c.trial());
+            if (i != XZ) { // xz's trial never reports, as when the trial thread had no room for it
+                c.encoded(i, (long) (SPEED[i] * MB), (long) (SPEED[i] * MB * RANDOM[i]), SECOND);
+            }
+            c.next();
+        }
+        c.reported(125_000_000);
+        Map<Integer, Integer> trials = new HashMap<>();
+        batches(c, AdaptiveChoice.PROBE_EVERY * NAMES.size(), trials);
+        assertTrue(trials.getOrDefault(XZ, 0) > 0, "xz is tried again: " + trials);
+    }
+
+    @Test
     void aBogusReportIsRefused() {
         AdaptiveChoice c = measured(COMPRESSIBLE);
         assertThrows(IllegalArgumentException.class, () -> c.reported(0));

@@ -95,6 +95,11 @@ public final class AdaptiveChoice {
         return probe == current ? RAW : probe;
     }
 
+    /** Whether the codec at {@code index} has been measured at all (by any of the server's connections). */
+    public boolean measured(int index) {
+        return !Double.isNaN(speed(index));
+    }
+
     /** The index of the codec for the next batch, or {@link #RAW}. */
     public synchronized int next() {
         current = best();

@@ -177,10 +177,11 @@ public final class BatchEncoder {
     }
 
     /**
-     * Measures the codec the choice wants tried on a copy of the first {@link #TRIAL_BYTES} of
-     * {@code raw}, on the {@link #TRIALS} thread: the reply does not wait for it (a demand read's
-     * reply would otherwise wait tens of milliseconds for xz). One trial per codec at a time; a
-     * trial that finds the queue full is dropped (the next probe tries again).
+     * Measures the codec the choice wants tried on the first {@link #TRIAL_BYTES} of {@code raw}.
+     * A codec's first trial runs here, once per server: until then the choice cannot weigh it at
+     * all. Later ones run on the {@link #TRIALS} thread on a copy and the reply does not wait (a
+     * demand read's reply would otherwise wait tens of milliseconds for xz now and then); one per
+     * codec at a time, and one that finds the queue full is dropped (a later probe tries again).
      */
     private void trial(ByteBuffer raw) {
         int trial = choice.trial();
@@ -189,18 +190,23 @@ public final class BatchEncoder {
         }
         ByteBuffer sample = ByteBuffer.allocate(Math.min(TRIAL_BYTES, raw.remaining()));
         sample.put(raw.slice(0, sample.capacity())).flip();
+        Runnable measure = () -> {
+            try {
+                long started = System.nanoTime();
+                ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
+                choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
+            } catch (RuntimeException e) {
+                log.warn("codec {} failed on a trial sample: {}", candidates.get(trial).codec().name(), e.toString());
+            } finally {
+                trying.remove(trial);
+            }
+        };
+        if (!choice.measured(trial)) {
+            measure.run();
+            return;
+        }
         try {
-            TRIALS.execute(() -> {
-                try {
-                    long started = System.nanoTime();
-                    ByteBuffer encoded = candidates.get(trial).codec().encode(sample);
-                    choice.encoded(trial, sample.capacity(), encoded.remaining(), System.nanoTime() - started);
-                } catch (RuntimeException e) {
-                    log.warn("codec {} failed on a trial sample: {}", candidates.get(trial).codec().name(), e.toString());
-                } finally {
-                    trying.remove(trial);
-                }
-            });
+            TRIALS.execute(measure);
         } catch (RejectedExecutionException e) {
             trying.remove(trial);
         }

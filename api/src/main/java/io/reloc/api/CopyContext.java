@@ -16,8 +16,8 @@ public final class CopyContext {
     private List<HotRegion> heat;
 
     /**
-     * @param sourceHeat asked at most once, on the first call of {@link #sourceHeat()}; must not
-     *     throw (an unavailable map is an empty list)
+     * @param sourceHeat asked on the first call of {@link #sourceHeat()} and on every call of
+     *     {@link #sourceHeatNow()}; must not throw (an unavailable map is an empty list)
      */
     public CopyContext(long blockCount, int blockSize, Supplier<List<HotRegion>> sourceHeat) {
         if (blockCount < 0 || blockSize < 1) {
@@ -53,5 +53,19 @@ public final class CopyContext {
             heat = List.copyOf(sourceHeat.get());
         }
         return heat;
+    }
+
+    /**
+     * The source's hottest regions asked again, for an order that ranked the disk before
+     * switch-over and wants the VM's accesses at the source since then (see
+     * {@link CopyOrder#activated()}); later calls of {@link #sourceHeat()} return it. It may take
+     * a few round trips to the source: call it off the copier's thread.
+     */
+    public List<HotRegion> sourceHeatNow() {
+        List<HotRegion> now = List.copyOf(sourceHeat.get());
+        synchronized (this) {
+            heat = now;
+        }
+        return now;
     }
 }

@@ -41,4 +41,15 @@ public interface CopyOrder {
     default Optional<BlockRange> urgent() {
         return Optional.empty();
     }
+
+    /**
+     * The relocation was just activated (switch-over): the VM runs at the destination from now on.
+     * Called once, from the copier's thread, when a relocation that started in standby or
+     * pre-copy becomes active with blocks left to copy; not called for one that started active.
+     * An order that ranked the
+     * disk with what it knew before switch-over (the source's heat map, see
+     * {@link CopyContext#sourceHeatNow()}) may rank it again. Must not block: the copier waits
+     * meanwhile. The default does nothing.
+     */
+    default void activated() {}
 }

@@ -109,7 +109,9 @@ public final class BackgroundCopier implements AutoCloseable {
     /** Starts copying once the relocation is active, or at once when it pre-copies. */
     public synchronized void start() {
         if (thread == null) {
-            thread = Thread.ofPlatform().name("reloc-background-copy").daemon().unstarted(this::run);
+            // Noted now: in standby the thread starts only at switch-over, which it must still see.
+            RelocationState startedIn = device.state();
+            thread = Thread.ofPlatform().name("reloc-background-copy").daemon().unstarted(() -> run(startedIn));
             device.whenCopying(thread::start);
         }
     }
@@ -149,7 +151,7 @@ public final class BackgroundCopier implements AutoCloseable {
         return (int) Math.max(1, bytes / geometry.blockSize());
     }
 
-    private void run() {
+    private void run(RelocationState startedIn) {
         BlockGeometry geometry = device.geometry();
         long cursor = 0;
         long lastCheckpoint = System.nanoTime();
@@ -157,13 +159,16 @@ public final class BackgroundCopier implements AutoCloseable {
         long backoffMillis = 100;
         long presentAtPassStart = device.status().presentBlocks();
         try {
-            RelocationState learnedIn = device.state();
+            RelocationState learnedIn = startedIn;
             while (!stopped) {
                 waitWhilePaused();
                 RelocationState state = device.state();
                 if (state != learnedIn) {
                     // Activated: what was learned of the source while it still changed may be stale.
                     extents.forget();
+                    if (state == RelocationState.ACTIVE) {
+                        order.activated();
+                    }
                     learnedIn = state;
                 }
                 Work work = nextUrgent(runBlocks(geometry), geometry);

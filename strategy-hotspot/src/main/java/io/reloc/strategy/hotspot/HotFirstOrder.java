@@ -10,6 +10,8 @@ import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -17,7 +19,10 @@ import static java.util.Objects.requireNonNull;
  * Hot regions first, then the rest of the disk in block order.
  *
  * <p>Hot regions come from two places. The source's heat map, when a Reloc source sent one, is
- * the VM's working set before switch-over: its regions are queued hottest first. And the
+ * the VM's working set before switch-over: its regions are queued hottest first. A proxy started
+ * in standby asks for it at start and again at switch-over, when it holds the VM's accesses until
+ * then (a longer and later history); the copier goes on with the first list until the second
+ * arrives. And the
  * destination learns from its own clients: every read and write heats a {@link HeatMap} of the
  * relocated disk, and a region that has been touched twice within about a half-life
  * ({@link #LEARN_THRESHOLD}) is queued once, ahead of the source's list, since it is what the VM
@@ -41,6 +46,8 @@ public final class HotFirstOrder implements CopyOrder {
     private final ArrayDeque<BlockRange> fromSource = new ArrayDeque<>();
     private final ArrayDeque<BlockRange> fromClients = new ArrayDeque<>();
     private final BitSet queued;
+    private final Supplier<List<HotRegion>> sourceHeatNow;
+    private final Executor refresher;
 
     /**
      * @param sourceHeat the source's hottest regions, hottest first (may be empty)
@@ -49,6 +56,16 @@ public final class HotFirstOrder implements CopyOrder {
      */
     public HotFirstOrder(long blockCount, int blockSize, List<HotRegion> sourceHeat, HeatMap.Config learning,
                          InstantSource clock) {
+        this(blockCount, blockSize, sourceHeat, List::of, Runnable::run, learning, clock);
+    }
+
+    /**
+     * @param sourceHeatNow asks the source for its hottest regions again, at switch-over; an empty
+     *     answer (no map, or none to be had) keeps the list from {@code sourceHeat}
+     * @param refresher runs that question, off the copier's thread
+     */
+    public HotFirstOrder(long blockCount, int blockSize, List<HotRegion> sourceHeat, Supplier<List<HotRegion>> sourceHeatNow,
+                         Executor refresher, HeatMap.Config learning, InstantSource clock) {
         if (blockCount < 0 || blockSize < 1) {
             throw new IllegalArgumentException("block count >= 0 and block size >= 1 expected: " + blockCount + ", " + blockSize);
         }
@@ -56,7 +73,26 @@ public final class HotFirstOrder implements CopyOrder {
         this.blockSize = blockSize;
         this.learned = new HeatMap(blockCount * blockSize, requireNonNull(learning, "learning is null"), clock);
         this.queued = new BitSet(learned.regionCount());
-        for (HotRegion region : requireNonNull(sourceHeat, "sourceHeat is null")) {
+        this.sourceHeatNow = requireNonNull(sourceHeatNow, "sourceHeatNow is null");
+        this.refresher = requireNonNull(refresher, "refresher is null");
+        queueSourceHeat(requireNonNull(sourceHeat, "sourceHeat is null"));
+    }
+
+    /** Switch-over: the source's list is replaced by its latest, once that arrives. */
+    @Override
+    public void activated() {
+        refresher.execute(() -> {
+            List<HotRegion> latest = sourceHeatNow.get();
+            if (!latest.isEmpty()) {
+                queueSourceHeat(latest);
+            }
+        });
+    }
+
+    /** Regions already copied stay in the list: the copier skips their present blocks. */
+    private synchronized void queueSourceHeat(List<HotRegion> regions) {
+        fromSource.clear();
+        for (HotRegion region : regions) {
             blocks(region.offset(), region.length()).ifPresent(fromSource::addLast);
         }
     }

@@ -34,7 +34,7 @@ public final class HotspotStrategy implements CopyStrategy {
 
     @Override
     public CopyOrder create(CopyContext context) {
-        return new HotFirstOrder(context.blockCount(), context.blockSize(), context.sourceHeat(), LEARNING,
-                InstantSource.system());
+        return new HotFirstOrder(context.blockCount(), context.blockSize(), context.sourceHeat(), context::sourceHeatNow,
+                task -> Thread.ofVirtual().name("reloc-heat-map").start(task), LEARNING, InstantSource.system());
     }
 }

@@ -33,6 +33,11 @@ final class UrgentFirst implements CopyOrder {
     }
 
     @Override
+    public void activated() {
+        orders.forEach(CopyOrder::activated);
+    }
+
+    @Override
     public Optional<BlockRange> urgent() {
         for (CopyOrder order : orders) {
             Optional<BlockRange> range = order.urgent();

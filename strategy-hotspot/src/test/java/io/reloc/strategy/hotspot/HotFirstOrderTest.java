@@ -34,6 +34,60 @@ class HotFirstOrderTest {
     }
 
     @Test
+    void atSwitchOverTheSourcesLatestListReplacesTheFirst() {
+        CopyOrder order = new HotFirstOrder(1000, BLOCK, List.of(new HotRegion(10L * MIB, MIB, 9), new HotRegion(3L * MIB, MIB, 2)),
+                () -> List.of(new HotRegion(2L * MIB, MIB, 8), new HotRegion(5L * MIB, MIB, 4)), Runnable::run, LEARNING, CLOCK);
+        assertEquals(Optional.of(new BlockRange(160, 16)), order.urgent(), "before switch-over, the list asked at start");
+        order.activated();
+        assertEquals(Optional.of(new BlockRange(32, 16)), order.urgent(), "then the latest list, hottest first");
+        assertEquals(Optional.of(new BlockRange(80, 16)), order.urgent());
+        assertEquals(Optional.empty(), order.urgent(), "what the latest list dropped is not copied early");
+    }
+
+    @Test
+    void anEmptyLatestListKeepsTheFirst() {
+        CopyOrder order = new HotFirstOrder(1000, BLOCK, List.of(new HotRegion(10L * MIB, MIB, 9)), List::of, Runnable::run,
+                LEARNING, CLOCK);
+        order.activated();
+        assertEquals(Optional.of(new BlockRange(160, 16)), order.urgent(), "a source that could not answer loses nothing");
+    }
+
+    @Test
+    void theLatestListIsAskedOffTheCallersThread() throws InterruptedException {
+        var asked = new java.util.concurrent.CountDownLatch(1);
+        var answer = new java.util.concurrent.CountDownLatch(1);
+        var strategy = new HotspotStrategy();
+        CopyOrder order = strategy.create(new CopyContext(1000, BLOCK, new java.util.function.Supplier<>() {
+            int calls;
+
+            @Override
+            public List<HotRegion> get() {
+                if (calls++ == 0) {
+                    return List.of(new HotRegion(MIB, MIB, 1));
+                }
+                asked.countDown();
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return List.of(new HotRegion(7L * MIB, MIB, 1));
+            }
+        }));
+        order.activated(); // returns while the source has not answered
+        assertTrue(asked.await(10, java.util.concurrent.TimeUnit.SECONDS), "the source is asked again at switch-over");
+        assertEquals(Optional.of(new BlockRange(16, 16)), order.urgent(), "the copier goes on with the first list meanwhile");
+        answer.countDown();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        Optional<BlockRange> next = order.urgent();
+        while (next.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+            next = order.urgent();
+        }
+        assertEquals(Optional.of(new BlockRange(112, 16)), next, "then the latest");
+    }
+
+    @Test
     void regionsOutsideTheDiskAreClipped() {
         CopyOrder order = new HotFirstOrder(20, BLOCK, List.of(new HotRegion(MIB, MIB, 1), new HotRegion(50L * MIB, MIB, 1)),
                 LEARNING, CLOCK);

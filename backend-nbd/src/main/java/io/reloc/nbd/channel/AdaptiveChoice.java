@@ -95,6 +95,19 @@ public final class AdaptiveChoice {
         return probe == current ? RAW : probe;
     }
 
+    /**
+     * True once per codec (for the server's connections together): the caller then measures it
+     * before any batch needs it; {@link #trial} no longer proposes it for a first trial.
+     */
+    public boolean claimFirst(int index) {
+        return estimates.claimFirst(names[index]);
+    }
+
+    /** Whether every codec has been claimed for its first measurement. */
+    public boolean allClaimed() {
+        return java.util.Arrays.stream(names).allMatch(estimates::claimed);
+    }
+
     /** Whether the codec at {@code index} has been measured at all (by any of the server's connections). */
     public boolean measured(int index) {
         return !Double.isNaN(speed(index));

@@ -23,6 +23,11 @@ public final class CodecEstimates {
         return claimed.add(codec);
     }
 
+    /** Whether {@link #claimFirst} has answered true for {@code codec}. */
+    public synchronized boolean claimed(String codec) {
+        return claimed.contains(codec);
+    }
+
     /** {@code codec} encoded {@code raw} bytes into {@code encoded} bytes in {@code nanos}. */
     public synchronized void encoded(String codec, long raw, long encoded, long nanos) {
         if (raw <= 0) {

@@ -172,6 +172,9 @@ public final class NbdServer implements FrontEnd {
             }
             log.debug("{}: serving export '{}' (structured replies: {})", peer, session.get().export().name(),
                     session.get().structuredReplies());
+            if (session.get().channel() != null) {
+                session.get().channel().warmUp(session.get().export().device());
+            }
             connection = new Connection(channel, session.get(), pool, bytesInFlight, config, peer);
             transmitting.add(connection);
             if (closed) {

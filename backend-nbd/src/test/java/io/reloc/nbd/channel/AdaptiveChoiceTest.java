@@ -294,7 +294,7 @@ class AdaptiveChoiceTest {
     }
 
     /** lz4 under another name, which first shows {@code onEncode} each buffer it encodes. */
-    private static TransferCodec lz4Named(String name, java.util.function.Consumer<ByteBuffer> onEncode) {
+    static TransferCodec lz4Named(String name, java.util.function.Consumer<ByteBuffer> onEncode) {
         TransferCodec lz4 = ChannelCodecs.standard().find("lz4").orElseThrow();
         return new TransferCodec() {
             @Override

@@ -27,7 +27,8 @@ import static io.reloc.nbd.protocol.NbdConstants.*;
 
 /**
  * The client side of the fixed newstyle handshake: structured replies, {@code base:allocation},
- * then GO asking for block sizes, or EXPORT_NAME on servers that do not know GO. Failures are
+ * Reloc's own options, then GO asking for block sizes, all sent at once (pipelined), or
+ * EXPORT_NAME on servers that do not know GO. Failures are
  * IOExceptions whose message names the server and says what to do.
  */
 final class ClientHandshake {
@@ -125,18 +126,35 @@ final class ClientHandshake {
             // A plain newstyle server may drop the connection on any option it does not know.
             return exportName(false, -1);
         }
+        // Every option leaves at once and the replies are read in order: one round trip for the
+        // whole negotiation instead of one per option, which over a WAN is most of a connection's
+        // opening. Options that need structured replies are sent regardless; a server that refused
+        // those refuses them too, and their answers are then ignored.
+        sendOption(OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0));
+        sendOption(OPT_SET_META_CONTEXT, new MetaContextRequest(exportName, List.of(BASE_ALLOCATION)).encode());
+        if (!channelOffer.isEmpty()) {
+            sendOption(OPT_RELOC_CHANNEL, RelocChannel.encodeOffer(channelOffer));
+        }
+        if (tracking) {
+            sendOption(OPT_RELOC_TRACKING, RelocTracking.encodeOption(exportName));
+        }
+        sendOption(OPT_GO, new ExportInfoRequest(exportName, List.of(INFO_BLOCK_SIZE)).encode());
         boolean structured = structuredReplies();
-        long context = structured ? allocationContext() : -1;
-        String codec = structured && !channelOffer.isEmpty() ? channel() : "";
-        boolean tracked = structured && tracking && tracking();
+        long context = allocationContext();
+        String codec = channelOffer.isEmpty() ? "" : channel();
+        boolean tracked = tracking && tracking();
+        if (!structured) {
+            context = -1;
+            codec = "";
+            tracked = false;
+        }
         Negotiated n = go(structured, context);
         return new Negotiated(n.exportName(), n.size(), n.transmissionFlags(), n.structuredReplies(),
                 n.allocationContext(), n.blockSizes(), codec, tracked);
     }
 
-    /** Asks for write tracking of the export; false when the server cannot (foreign, or not tracked). */
+    /** The answer to write tracking of the export; false when the server cannot (foreign, or not tracked). */
     private boolean tracking() throws IOException {
-        sendOption(OPT_RELOC_TRACKING, RelocTracking.encodeOption(exportName));
         Reply reply = readReply(OPT_RELOC_TRACKING);
         if (reply.header().type() == REP_ACK) {
             return true;
@@ -148,9 +166,8 @@ final class ClientHandshake {
         throw unexpected(reply);
     }
 
-    /** Offers the relocation channel; the codec the server picked, or empty (plain NBD). */
+    /** The answer to the relocation channel's offer: the codec the server picked, or empty (plain NBD). */
     private String channel() throws IOException {
-        sendOption(OPT_RELOC_CHANNEL, RelocChannel.encodeOffer(channelOffer));
         Reply reply = readReply(OPT_RELOC_CHANNEL);
         if (reply.header().type() == REP_ACK) {
             String codec = RelocChannel.decodeChoice(reply.data());
@@ -169,7 +186,6 @@ final class ClientHandshake {
     }
 
     private boolean structuredReplies() throws IOException {
-        sendOption(OPT_STRUCTURED_REPLY, ByteBuffer.allocate(0));
         Reply reply = readReply(OPT_STRUCTURED_REPLY);
         if (reply.header().type() == REP_ACK) {
             return true;
@@ -182,7 +198,6 @@ final class ClientHandshake {
     }
 
     private long allocationContext() throws IOException {
-        sendOption(OPT_SET_META_CONTEXT, new MetaContextRequest(exportName, List.of(BASE_ALLOCATION)).encode());
         long id = -1;
         while (true) {
             Reply reply = readReply(OPT_SET_META_CONTEXT);
@@ -209,7 +224,6 @@ final class ClientHandshake {
     }
 
     private Negotiated go(boolean structured, long context) throws IOException {
-        sendOption(OPT_GO, new ExportInfoRequest(exportName, List.of(INFO_BLOCK_SIZE)).encode());
         InfoReply.Export export = null;
         BlockSizes sizes = BlockSizes.DEFAULT;
         while (true) {

@@ -81,6 +81,11 @@ final class FakeNbdServer implements AutoCloseable {
     boolean metaContext = true;
     boolean go = true;
     boolean tlsRequired;
+    /**
+     * Holds every option's reply until GO (or EXPORT_NAME, ABORT) arrives, then answers them in
+     * order: a client that waits for each reply before sending its next option never gets there.
+     */
+    boolean repliesAfterGo;
     long size = 1 << 20;
     /** The size told connection {@code n} (1 for the first accepted), when it differs from {@link #size}. */
     java.util.function.IntToLongFunction sizeOf = n -> size;
@@ -140,18 +145,37 @@ final class FakeNbdServer implements AutoCloseable {
         }
     }
 
+    private record Option(int option, byte[] data) {}
+
     private boolean handshake(Wire wire, boolean noZeroes, int n) throws IOException {
+        List<Option> held = new java.util.ArrayList<>();
         while (true) {
             byte[] h = new byte[OptionHeader.SIZE];
             wire.in.readFully(h);
             OptionHeader header = OptionHeader.decode(ByteBuffer.wrap(h));
             byte[] data = new byte[(int) header.length()];
             wire.in.readFully(data);
-            int option = header.option();
-            options.add(optionName(option));
+            options.add(optionName(header.option()));
+            held.add(new Option(header.option(), data));
+            if (repliesAfterGo && header.option() != OPT_GO && header.option() != OPT_EXPORT_NAME && header.option() != OPT_ABORT) {
+                continue;
+            }
+            for (Option o : held) {
+                Boolean done = answer(wire, o.option(), o.data(), noZeroes, n);
+                if (done != null) {
+                    return done;
+                }
+            }
+            held.clear();
+        }
+    }
+
+    /** Answers one option: whether the handshake ended in transmission, or null if it goes on. */
+    private Boolean answer(Wire wire, int option, byte[] data, boolean noZeroes, int n) throws IOException {
+        {
             if (tlsRequired && option != OPT_ABORT) {
                 wire.send(OptionReplyHeader.encodeError(option, REP_ERR_TLS_REQD, "TLS is required here"));
-                continue;
+                return null;
             }
             switch (option) {
                 case OPT_STRUCTURED_REPLY -> wire.send(ack(option, structured));
@@ -171,12 +195,12 @@ final class FakeNbdServer implements AutoCloseable {
                     beforeGo.run(n);
                     if (!go) {
                         wire.send(ack(option, false));
-                        continue;
+                        return null;
                     }
                     String name = ExportInfoRequest.decode(ByteBuffer.wrap(data)).exportName();
                     if (!exports.contains(name)) {
                         wire.send(OptionReplyHeader.encodeError(option, REP_ERR_UNKNOWN, "no such export"));
-                        continue;
+                        return null;
                     }
                     wire.send(OptionReplyHeader.encodeReply(option, REP_INFO, new InfoReply.Export(sizeOf.applyAsLong(n), flags).encode()));
                     if (blockSize != null) {
@@ -200,6 +224,7 @@ final class FakeNbdServer implements AutoCloseable {
                 }
                 default -> wire.send(ack(option, false));
             }
+            return null;
         }
     }
 

@@ -515,6 +515,38 @@ class FakeServerTest {
     }
 
     @Test
+    void everyOptionLeavesBeforeTheFirstReply() throws Exception {
+        server.repliesAfterGo = true;
+        server.script = SIMPLE_READS;
+        server.start();
+        NbdSourceDevice d = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> (NbdSourceDevice) open("disk"), "a client that waits for each reply never sends GO");
+        assertEquals(List.of("STRUCTURED_REPLY", "SET_META_CONTEXT", "RELOC_CHANNEL", "GO"), server.options.subList(0, 4));
+        assertTrue(d.negotiated().structuredReplies());
+        assertEquals(7, d.negotiated().allocationContext());
+        assertEquals("", d.negotiated().channelCodec(), "a foreign server refuses the channel");
+        ByteBuffer dst = ByteBuffer.allocate(1000);
+        d.read(5000, dst);
+        assertArrayEquals(Arrays.copyOfRange(CONTENT, 5000, 6000), dst.array());
+    }
+
+    @Test
+    void optionsThatNeedStructuredRepliesAreIgnoredWhenTheyWereRefused() throws Exception {
+        // A lenient server: it refuses structured replies but grants what depends on them.
+        server.structured = false;
+        server.channelCodec = "zstd";
+        server.script = SIMPLE_READS;
+        server.start();
+        NbdSourceDevice d = (NbdSourceDevice) open("disk");
+        assertEquals(false, d.negotiated().structuredReplies());
+        assertEquals(-1, d.negotiated().allocationContext());
+        assertEquals("", d.negotiated().channelCodec());
+        ByteBuffer dst = ByteBuffer.allocate(1000);
+        d.read(0, dst);
+        assertArrayEquals(Arrays.copyOfRange(CONTENT, 0, 1000), dst.array());
+    }
+
+    @Test
     void oldServerWithoutGoOrStructuredRepliesGetsExportName() throws Exception {
         server.go = false;
         server.structured = false;

@@ -23,7 +23,9 @@ import java.util.function.LongSupplier;
  * the link, since a demand reply may wait behind the one being sent.
  *
  * <p>Startup doubles the rate every round trip until it stops growing by a quarter for three
- * round trips, then drains the queue it built at half the rate.
+ * round trips, then drains the queue it built at half the rate. In startup every fetch that ends
+ * measures the rate (what the link delivered while it was out), so that the doubling follows the
+ * link within a round trip.
  *
  * <p>Times are in nanoseconds from the given clock, rates in bytes per second. Thread safe;
  * {@link #acquire} blocks, the other methods do not.
@@ -47,7 +49,7 @@ final class DelayPacer {
     }
 
     /** A fetch on its way: what was known when it was sent, to measure the rate when it ends. */
-    record Fetch(long bytes, long sentAt, boolean appLimited) {}
+    record Fetch(long bytes, long sentAt, boolean appLimited, long deliveredAtSend) {}
 
     enum Phase { STARTUP, DRAIN, CRUISE }
 
@@ -56,6 +58,11 @@ final class DelayPacer {
     /** Rounds per probing cycle in CRUISE: probe up, drain, then six at the measured rate. */
     private static final int CYCLE = 8;
     private static final double CRUISE_GAIN = 0.98;
+    /**
+     * Pacing gain in startup: 2 / ln 2, BBR's, the smallest with which what the link delivers
+     * doubles every round trip although the rate measured lags what was sent by about one.
+     */
+    private static final double STARTUP_GAIN = 2 / Math.log(2);
 
     private final LongSupplier clock;
     private final Settings settings;
@@ -75,6 +82,8 @@ final class DelayPacer {
     private boolean roundAppLimited;
     private long roundMinRtt = Long.MAX_VALUE;
     private double startupBest;
+    /** The most any fetch measured in startup. */
+    private double startupRate;
     private int roundsWithoutGrowth;
     /** Pacing gain of the current round in CRUISE. */
     private double gain = 1;
@@ -92,6 +101,11 @@ final class DelayPacer {
 
     /** Bytes per second the bottleneck delivers, as measured; 0 before the first measurement. */
     synchronized double rate() {
+        return phase == Phase.STARTUP ? Math.max(roundsRate(), startupRate) : roundsRate();
+    }
+
+    /** The most a round delivered, over the last {@value #RATE_ROUNDS}; 0 before the first. */
+    private double roundsRate() {
         return rates.isEmpty() ? 0 : rates.peekFirst().value();
     }
 
@@ -128,7 +142,7 @@ final class DelayPacer {
             return 0;
         }
         return switch (phase) {
-            case STARTUP -> 2 * rate;
+            case STARTUP -> STARTUP_GAIN * rate;
             case DRAIN -> rate / 2;
             case CRUISE -> gain * rate;
         };
@@ -176,7 +190,7 @@ final class DelayPacer {
         double pace = pacingRate();
         // A sender woken a little late may catch up by one run, but a pause earns no burst.
         nextSendAt = Math.max(nextSendAt, now - settings.runNanos()) + (pace == 0 ? 0 : (long) (bytes * 1e9 / pace));
-        return new Fetch(bytes, now, appLimited);
+        return new Fetch(bytes, now, appLimited, delivered);
     }
 
     /** Blocks until a fetch of {@code bytes} may be sent, then records it as sent. */
@@ -214,6 +228,15 @@ final class DelayPacer {
         addRtt(now, rtt);
         roundMinRtt = Math.min(roundMinRtt, rtt);
         roundAppLimited |= fetch.appLimited();
+        if (phase == Phase.STARTUP) {
+            // What the link delivered while this fetch was out: the rate now, not a round ago.
+            // Measured per round only, startup would grow by half the factor it means to, since
+            // a round measures what the round before it sent.
+            // Kept apart from the rounds' filter: bursts of replies (a busy CPU at either end)
+            // make some samples read above the link, which startup may believe for a few round
+            // trips but cruising must not start from.
+            startupRate = Math.max(startupRate, (delivered - fetch.deliveredAtSend()) * 1e9 / rtt);
+        }
         if (fetch.sentAt() >= roundStartedAt && now - roundStartedAt >= minRtt()) {
             endRound(now);
         }
@@ -224,7 +247,7 @@ final class DelayPacer {
         long minRtt = minRtt();
         double roundRate = (delivered - roundStartDelivered) * 1e9 / (now - roundStartedAt);
         // A round that had nothing to send says only that the link is at least this fast.
-        if (!roundAppLimited || roundRate > rate()) {
+        if (!roundAppLimited || roundRate > roundsRate()) {
             addRate(roundRate);
         }
         // The last estimate stays until a round replaces it: rounds that had little to send add

@@ -133,6 +133,25 @@ class DelayPacerTest {
         assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
     }
 
+    /** TCP's slow start doubles every round trip: so must the pacer's, or a short relocation loses seconds. */
+    @Test
+    void startupReachesA1GbitLinkInAFewRoundTrips() {
+        Path path = new Path(1e9, 50 * MS);
+        long rounds = 0;
+        while (path.pacer.rate() < 0.9 * path.bytesPerSecond && rounds < 100) {
+            path.runFor(50 * MS);
+            rounds++;
+        }
+        // From a window of 4 × 64 KiB (5 MB/s at 50 ms) to 112 MB/s: 4.5 doublings, and a round
+        // trip or two to measure.
+        assertTrue(rounds <= 8, "round trips to 90% of the link: " + rounds + ", " + path.pacer);
+        path.runFor(2000 * MS);
+        path.reset();
+        path.runFor(3000 * MS);
+        assertEquals(DelayPacer.Phase.CRUISE, path.pacer.phase(), path.pacer.toString());
+        assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
+    }
+
     @Test
     void sizesFetchesToTheRunTime() {
         Path path = new Path(100e6, 20 * MS);

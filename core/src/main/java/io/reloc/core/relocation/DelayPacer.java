@@ -89,6 +89,8 @@ final class DelayPacer {
     private double gain = 1;
     private int cycleRound;
     private boolean queuedBefore;
+    /** The last round drained a standing queue. */
+    private boolean draining;
     private long standingQueues;
 
     DelayPacer(LongSupplier clock, Settings settings) {
@@ -280,7 +282,13 @@ final class DelayPacer {
                 // and then, a standing queue delays every round until it is drained.
                 boolean standing = queued && queuedBefore;
                 queuedBefore = queued && cycleRound != 1;
-                if (standing && cycleRound != 1) {
+                // A quarter of the round trip is no CPU hiccup and no probe's doing: drain at once.
+                boolean large = queued && roundMinRtt - minRtt > minRtt / 4;
+                if (draining && queued) {
+                    // Still queued after a round of draining: drain on, by what is left.
+                    gain = drainGain(step, roundMinRtt - minRtt, minRtt);
+                    queuedBefore = false;
+                } else if (standing && cycleRound != 1 || large) {
                     // A standing queue: the link gives less than estimated. Believe what got
                     // through (but at most a fifth less per round, in case it was a stall after
                     // all), and drain for a round.
@@ -288,9 +296,11 @@ final class DelayPacer {
                     addRate(Math.max(roundRate, 0.8 * best));
                     queuedBefore = false;
                     standingQueues++;
-                    gain = 1 - 2 * step;
+                    gain = drainGain(step, roundMinRtt - minRtt, minRtt);
+                    draining = true;
                     cycleRound = 1;
                 } else {
+                    draining = false;
                     cycleRound = (cycleRound + 1) % CYCLE;
                     gain = switch (cycleRound) {
                         case 0 -> 1 + step;
@@ -305,6 +315,17 @@ final class DelayPacer {
         roundStartDelivered = delivered;
         roundAppLimited = false;
         roundMinRtt = Long.MAX_VALUE;
+    }
+
+    /**
+     * The gain that drains a queue of {@code queue} behind a round trip of {@code minRtt} in about
+     * a round: {@code 1 - queue / minRtt}, at least half the rate and at most {@code 1 - 2 step}.
+     * A stall of the sender (a pause of its garbage collector, a busy core) leaves a round trip's
+     * worth of replies queued, which a fixed small step took dozens of rounds to drain while every
+     * demand reply waited behind it.
+     */
+    private static double drainGain(double step, long queue, long minRtt) {
+        return Math.max(0.5, 1 - Math.max(2 * step, (double) queue / Math.max(1, minRtt)));
     }
 
     private void addRate(double rate) {

@@ -58,6 +58,16 @@ class DelayPacerTest {
             return linkBytes / (bytesPerSecond * (now - measuredFrom) / 1e9);
         }
 
+        /** How long the reply to a demand request sent now would wait at the bottleneck. */
+        long queueNow() {
+            return Math.max(0, busyUntil - (now + rtt / 2 + serverNanos));
+        }
+
+        /** The link carries nothing for {@code nanos} (the sender stalled): what it held back then waits. */
+        void stall(long nanos) {
+            busyUntil = Math.max(busyUntil, now) + nanos;
+        }
+
         /** How long a demand reply reaching the bottleneck now would wait, at worst, since the reset. */
         long worstQueue() {
             return worstQueue;
@@ -149,6 +159,29 @@ class DelayPacerTest {
         path.reset();
         path.runFor(3000 * MS);
         assertEquals(DelayPacer.Phase.CRUISE, path.pacer.phase(), path.pacer.toString());
+        assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
+    }
+
+    /**
+     * A stall of the sender (its garbage collector, a busy core) leaves a round trip's worth of
+     * replies queued at the link: every demand reply waits behind it until it is drained, which
+     * must take a few round trips, not dozens.
+     */
+    @Test
+    void aQueueLeftByAStallIsDrainedInAFewRoundTrips() {
+        Path path = new Path(100e6, 20 * MS);
+        path.runFor(3000 * MS);
+        path.stall(20 * MS);
+        long rounds = 0;
+        do {
+            path.runFor(20 * MS);
+            rounds++;
+        } while (path.queueNow() > queueBound(path) && rounds < 100);
+        // Two or three rounds of 40 ms (20 ms of queue in each) to see it, one or two to drain it;
+        // a fixed step of 2 ms a round took 23.
+        assertTrue(rounds <= 8, "round trips until drained: " + rounds + ", " + path.pacer);
+        path.reset();
+        path.runFor(3000 * MS);
         assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
     }
 

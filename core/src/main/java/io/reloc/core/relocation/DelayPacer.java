@@ -89,8 +89,6 @@ final class DelayPacer {
     private double gain = 1;
     private int cycleRound;
     private boolean queuedBefore;
-    /** The last round drained a standing queue. */
-    private boolean draining;
     private long standingQueues;
 
     DelayPacer(LongSupplier clock, Settings settings) {
@@ -282,13 +280,10 @@ final class DelayPacer {
                 // and then, a standing queue delays every round until it is drained.
                 boolean standing = queued && queuedBefore;
                 queuedBefore = queued && cycleRound != 1;
-                // A quarter of the round trip is no CPU hiccup and no probe's doing: drain at once.
+                // A quarter of the round trip in one round is no CPU hiccup (those are judged over
+                // two rounds): drained at once, below.
                 boolean large = queued && roundMinRtt - minRtt > minRtt / 4;
-                if (draining && queued) {
-                    // Still queued after a round of draining: drain on, by what is left.
-                    gain = drainGain(step, roundMinRtt - minRtt, minRtt);
-                    queuedBefore = false;
-                } else if (standing && cycleRound != 1 || large) {
+                if (standing && cycleRound != 1) {
                     // A standing queue: the link gives less than estimated. Believe what got
                     // through (but at most a fifth less per round, in case it was a stall after
                     // all), and drain for a round.
@@ -297,10 +292,15 @@ final class DelayPacer {
                     queuedBefore = false;
                     standingQueues++;
                     gain = drainGain(step, roundMinRtt - minRtt, minRtt);
-                    draining = true;
+                    cycleRound = 1;
+                } else if (large) {
+                    // Left by a stall of the sender, whose link is as fast as before: the rate
+                    // stays, the queue is drained, a round at a time until it is short.
+                    queuedBefore = false;
+                    standingQueues++;
+                    gain = drainGain(step, roundMinRtt - minRtt, minRtt);
                     cycleRound = 1;
                 } else {
-                    draining = false;
                     cycleRound = (cycleRound + 1) % CYCLE;
                     gain = switch (cycleRound) {
                         case 0 -> 1 + step;

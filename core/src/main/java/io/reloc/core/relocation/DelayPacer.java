@@ -280,9 +280,9 @@ final class DelayPacer {
                 // and then, a standing queue delays every round until it is drained.
                 boolean standing = queued && queuedBefore;
                 queuedBefore = queued && cycleRound != 1;
-                // A quarter of the round trip in one round is no CPU hiccup (those are judged over
-                // two rounds): drained at once, below.
-                boolean large = queued && roundMinRtt - minRtt > minRtt / 4;
+                // A quarter of the round trip (and four targets) in one round is no CPU hiccup
+                // (those are judged over two rounds): drained at once, below.
+                boolean large = queued && roundMinRtt - minRtt > Math.max(minRtt / 4, 4 * settings.targetQueueNanos());
                 if (standing && cycleRound != 1) {
                     // A standing queue: the link gives less than estimated. Believe what got
                     // through (but at most a fifth less per round, in case it was a stall after

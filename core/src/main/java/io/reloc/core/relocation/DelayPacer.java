@@ -58,6 +58,8 @@ final class DelayPacer {
     /** Rounds per probing cycle in CRUISE: probe up, drain, then six at the measured rate. */
     private static final int CYCLE = 8;
     private static final double CRUISE_GAIN = 0.98;
+    /** Fetches a round needs for one round to show a queue worth draining at once. */
+    private static final int LARGE_QUEUE_FETCHES = 8;
     /**
      * Pacing gain in startup: 2 / ln 2, BBR's, the smallest with which what the link delivers
      * doubles every round trip although the rate measured lags what was sent by about one.
@@ -81,6 +83,8 @@ final class DelayPacer {
     private long roundStartDelivered;
     private boolean roundAppLimited;
     private long roundMinRtt = Long.MAX_VALUE;
+    /** Fetches that ended in this round. */
+    private int roundFetches;
     private double startupBest;
     /** The most any fetch measured in startup. */
     private double startupRate;
@@ -227,6 +231,7 @@ final class DelayPacer {
         long rtt = Math.max(1, now - fetch.sentAt());
         addRtt(now, rtt);
         roundMinRtt = Math.min(roundMinRtt, rtt);
+        roundFetches++;
         roundAppLimited |= fetch.appLimited();
         if (phase == Phase.STARTUP) {
             // What the link delivered while this fetch was out: the rate now, not a round ago.
@@ -280,9 +285,11 @@ final class DelayPacer {
                 // and then, a standing queue delays every round until it is drained.
                 boolean standing = queued && queuedBefore;
                 queuedBefore = queued && cycleRound != 1;
-                // A quarter of the round trip (and four targets) in one round is no CPU hiccup
-                // (those are judged over two rounds): drained at once, below.
-                boolean large = queued && roundMinRtt - minRtt > Math.max(minRtt / 4, 4 * settings.targetQueueNanos());
+                // A quarter of the round trip (and four targets) in one round, for every one of
+                // several fetches, is no CPU hiccup (those are judged over two rounds): drained at
+                // once, below.
+                boolean large = queued && roundFetches >= LARGE_QUEUE_FETCHES
+                        && roundMinRtt - minRtt > Math.max(minRtt / 4, 4 * settings.targetQueueNanos());
                 if (standing && cycleRound != 1) {
                     // A standing queue: the link gives less than estimated. Believe what got
                     // through (but at most a fifth less per round, in case it was a stall after
@@ -291,7 +298,7 @@ final class DelayPacer {
                     addRate(Math.max(roundRate, 0.8 * best));
                     queuedBefore = false;
                     standingQueues++;
-                    gain = drainGain(step, roundMinRtt - minRtt, minRtt);
+                    gain = 1 - 2 * step;
                     cycleRound = 1;
                 } else if (large) {
                     // Left by a stall of the sender, whose link is as fast as before: the rate
@@ -315,6 +322,7 @@ final class DelayPacer {
         roundStartDelivered = delivered;
         roundAppLimited = false;
         roundMinRtt = Long.MAX_VALUE;
+        roundFetches = 0;
     }
 
     /**

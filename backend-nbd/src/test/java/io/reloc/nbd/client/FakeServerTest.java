@@ -525,9 +525,13 @@ class FakeServerTest {
         assertTrue(d.negotiated().structuredReplies());
         assertEquals(7, d.negotiated().allocationContext());
         assertEquals("", d.negotiated().channelCodec(), "a foreign server refuses the channel");
-        ByteBuffer dst = ByteBuffer.allocate(1000);
-        d.read(5000, dst);
-        assertArrayEquals(Arrays.copyOfRange(CONTENT, 5000, 6000), dst.array());
+        assertReadsContent(d, 5000, 1000);
+    }
+
+    private static void assertReadsContent(BlockDevice d, int offset, int length) throws IOException {
+        ByteBuffer dst = ByteBuffer.allocate(length);
+        d.read(offset, dst);
+        assertArrayEquals(Arrays.copyOfRange(CONTENT, offset, offset + length), dst.array());
     }
 
     @Test
@@ -541,9 +545,7 @@ class FakeServerTest {
         assertEquals(false, d.negotiated().structuredReplies());
         assertEquals(-1, d.negotiated().allocationContext());
         assertEquals("", d.negotiated().channelCodec());
-        ByteBuffer dst = ByteBuffer.allocate(1000);
-        d.read(0, dst);
-        assertArrayEquals(Arrays.copyOfRange(CONTENT, 0, 1000), dst.array());
+        assertReadsContent(d, 0, 1000);
     }
 
     @Test

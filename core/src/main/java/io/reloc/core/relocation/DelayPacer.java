@@ -285,11 +285,13 @@ final class DelayPacer {
                 // and then, a standing queue delays every round until it is drained.
                 boolean standing = queued && queuedBefore;
                 queuedBefore = queued && cycleRound != 1;
-                // A quarter of the round trip (and four targets) in one round, for every one of
-                // several fetches, is no CPU hiccup (those are judged over two rounds): drained at
-                // once, below.
+                // Half the round trip (and four targets) in one round, for every one of several
+                // fetches, is neither a CPU hiccup (those are judged over two rounds) nor a slow
+                // server's jitter, whose queues standing-queue rounds must still lower the rate
+                // for: drained at once, below. (A quarter let a server whose replies vary by up
+                // to half the round trip keep a queue and lose up to 39% of the link.)
                 boolean large = queued && roundFetches >= LARGE_QUEUE_FETCHES
-                        && roundMinRtt - minRtt > Math.max(minRtt / 4, 4 * settings.targetQueueNanos());
+                        && roundMinRtt - minRtt > Math.max(minRtt / 2, 4 * settings.targetQueueNanos());
                 if (standing && cycleRound != 1) {
                     // A standing queue: the link gives less than estimated. Believe what got
                     // through (but at most a fifth less per round, in case it was a stall after

@@ -282,6 +282,11 @@ public final class BatchEncoder {
         untried.set(Math.min(MAX_UNTRIED, (1 << Math.min(f - 1, 4)) - 1));
     }
 
+    /** Whether bytes {@code at..at+n-1} of {@code d} ({@code n} at most {@link #BLOCK}) are all zero. */
+    static boolean zeroBlock(ByteBuffer d, int at, int n) {
+        return d.slice(at, n).mismatch(ZEROES.slice(0, n)) == -1;
+    }
+
     /** {start, length, zero ? 1 : 0} for each run, in order; at least one for non-empty data. */
     static List<int[]> runs(ByteBuffer d) {
         List<int[]> runs = new ArrayList<>();
@@ -289,7 +294,7 @@ public final class BatchEncoder {
         int runZero = -1;
         for (int at = 0; at < d.limit(); at += BLOCK) {
             int n = Math.min(BLOCK, d.limit() - at);
-            int zero = d.slice(at, n).mismatch(ZEROES.slice(0, n)) == -1 ? 1 : 0;
+            int zero = zeroBlock(d, at, n) ? 1 : 0;
             boolean full = zero == 0 && at - runStart >= MAX_BATCH;
             if (runZero != -1 && (zero != runZero || full)) {
                 runs.add(new int[] {runStart, at - runStart, runZero});

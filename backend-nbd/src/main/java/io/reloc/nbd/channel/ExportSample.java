@@ -39,8 +39,8 @@ final class ExportSample {
     }
 
     private static boolean allZero(ByteBuffer piece) {
-        for (int i = piece.position(); i < piece.limit(); i++) {
-            if (piece.get(i) != 0) {
+        for (int at = piece.position(); at < piece.limit(); at += BatchEncoder.BLOCK) {
+            if (!BatchEncoder.zeroBlock(piece, at, Math.min(BatchEncoder.BLOCK, piece.limit() - at))) {
                 return false;
             }
         }

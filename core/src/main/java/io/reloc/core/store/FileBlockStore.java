@@ -57,6 +57,7 @@ public final class FileBlockStore implements BlockDevice {
     private final boolean readOnly;
     private final boolean blockDevice;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Writeback writeback;
     private boolean closed;
     // Learned on first failure, so an unsupporting file system costs one failed system call only.
     private volatile boolean punchUnsupported;
@@ -69,6 +70,7 @@ public final class FileBlockStore implements BlockDevice {
         this.size = size;
         this.readOnly = readOnly;
         this.blockDevice = blockDevice;
+        this.writeback = new Writeback((offset, length) -> LinuxFiles.startWriteback(fd, offset, length), readOnly ? 0 : Writeback.configuredAfter());
     }
 
     /**
@@ -408,6 +410,7 @@ public final class FileBlockStore implements BlockDevice {
                 throw failure("write", offset, length, e);
             }
         }
+        writeback.written(offset, length);
     }
 
     private void sync() throws IOException {

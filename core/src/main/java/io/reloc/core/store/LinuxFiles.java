@@ -35,6 +35,8 @@ final class LinuxFiles {
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
 
+    static final int SYNC_FILE_RANGE_WRITE = 2;
+
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
@@ -69,6 +71,8 @@ final class LinuxFiles {
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FALLOCATE = bind("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle SYNC_FILE_RANGE = bind("sync_file_range",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle LSEEK = bind("lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FTRUNCATE = bind("ftruncate",
@@ -180,6 +184,14 @@ final class LinuxFiles {
         intCall("fdatasync", FDATASYNC, fd, 0, 0, 0, 1);
     }
 
+    /**
+     * {@code sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE)}: starts writeback of the
+     * range's dirty pages and returns without waiting for it. Makes nothing durable by itself.
+     */
+    static void startWriteback(int fd, long offset, long length) throws ErrnoException {
+        retrying("sync_file_range", state -> (int) SYNC_FILE_RANGE.invokeExact(state, fd, offset, length, SYNC_FILE_RANGE_WRITE));
+    }
+
     static void fallocate(int fd, int mode, long offset, long length) throws ErrnoException {
         intCall("fallocate", FALLOCATE, fd, mode, offset, length, 4);
     }
@@ -190,16 +202,27 @@ final class LinuxFiles {
 
     /** {@code lseek}: the resulting offset. */
     static long lseek(int fd, long offset, int whence) throws ErrnoException {
+        return retrying("lseek", state -> (long) LSEEK.invokeExact(state, fd, offset, whence));
+    }
+
+    /** A downcall that takes the errno capture first and returns a negative value on failure. */
+    @FunctionalInterface
+    private interface Downcall {
+        long invoke(MemorySegment errnoState) throws Throwable;
+    }
+
+    /** Runs {@code call}, again after EINTR; its result, or its errno as an exception. */
+    private static long retrying(String name, Downcall call) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CAPTURE_LAYOUT);
             while (true) {
-                long result = (long) LSEEK.invokeExact(state, fd, offset, whence);
+                long result = call.invoke(state);
                 if (result >= 0) {
                     return result;
                 }
                 int errno = errno(state);
                 if (errno != EINTR) {
-                    throw new ErrnoException("lseek", errno);
+                    throw new ErrnoException(name, errno);
                 }
             }
         } catch (ErrnoException e) {

@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -41,6 +42,8 @@ public final class BackgroundCopier implements AutoCloseable {
     /** Below this the cost per request, not the link, limits the copy on a busy machine. */
     private static final long SMALLEST_PACED_RUN = 16 << 10;
     private static final long INITIAL_PACED_RUN = 64 << 10;
+    /** Most fetched bytes waiting for the cache before the copier waits for them (see {@link #fetch}). */
+    private static final long WRITE_BACKLOG_BYTES = 16 << 20;
     private static final long STATE_LOG_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Least time between two pre-copy rounds: each asks the source once. */
     private static final long PRECOPY_ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -53,6 +56,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private final DelayPacer pacer;
     private final Object pauseLock = new Object();
     private final AtomicInteger running = new AtomicInteger();
+    /** Bytes fetched and not yet written to the cache. */
+    private final AtomicLong writing = new AtomicLong();
     private final SourceExtents extents;
     private boolean paused;
     /** What is left of the order's last urgent range; copier thread only. */
@@ -209,6 +214,7 @@ public final class BackgroundCopier implements AutoCloseable {
                     installZeroes(planned); // no transfer: local only
                 } else {
                     long bytes = (long) planned.blocks() * geometry.blockSize();
+                    awaitWriteBacklog();
                     limiter.acquire(bytes);
                     DelayPacer.Fetch ticket = null;
                     if (pacer == null) {
@@ -277,21 +283,44 @@ public final class BackgroundCopier implements AutoCloseable {
     }
 
     private void fetch(Work work, DelayPacer.Fetch ticket) {
-        long moved = 0;
+        // The transfer ends when the data is in hand: the cache write after it is no part of the
+        // link's round trip, and holding the pacer's slot through it left the link idle meanwhile.
+        long[] received = {-1};
         try {
-            moved = (long) device.copyRun(work.first(), work.blocks()) * device.geometry().blockSize();
+            device.copyRun(work.first(), work.blocks(), bytes -> {
+                received[0] = bytes;
+                endTransfer(ticket, bytes);
+                writing.addAndGet(bytes);
+            });
         } catch (IOException e) {
             lastFailure = e;
             log.debug("background fetch of blocks {}+{} failed: {}", work.first(), work.blocks(), e.getMessage());
         } finally {
-            if (ticket == null) {
-                window.release(moved);
+            if (received[0] < 0) {
+                endTransfer(ticket, 0);
             } else {
-                pacer.done(ticket, moved);
+                writing.addAndGet(-received[0]);
             }
             synchronized (running) {
                 running.decrementAndGet();
                 running.notifyAll();
+            }
+        }
+    }
+
+    private void endTransfer(DelayPacer.Fetch ticket, long bytes) {
+        if (ticket == null) {
+            window.release(bytes);
+        } else {
+            pacer.done(ticket, bytes);
+        }
+    }
+
+    /** Waits while fetched data waiting for the cache exceeds {@link #WRITE_BACKLOG_BYTES}: a slow disk slows the copy. */
+    private void awaitWriteBacklog() throws InterruptedException {
+        synchronized (running) {
+            while (writing.get() > WRITE_BACKLOG_BYTES) {
+                running.wait();
             }
         }
     }

@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongConsumer;
 
 import static java.util.Objects.requireNonNull;
 
@@ -469,12 +470,21 @@ public final class RelocatingDevice implements BlockDevice {
      * @return how many blocks were fetched (0 if {@code first} was present or taken)
      */
     public int copyRun(long first, int maxBlocks) throws IOException {
+        return copyRun(first, maxBlocks, bytes -> { });
+    }
+
+    /**
+     * {@link #copyRun(long, int)}, calling {@code received} with the run's length in bytes once
+     * the source's data is in hand, before it is written to the cache: the transfer is over then,
+     * and a caller that paces transfers need not count the local write as part of it.
+     */
+    public int copyRun(long first, int maxBlocks, LongConsumer received) throws IOException {
         if (!copying()) {
             return 0;
         }
         List<CompletableFuture<Void>> claimed = claim(first, maxBlocks);
         if (!claimed.isEmpty()) {
-            fetchClaimed(first, claimed, backgroundFetches);
+            fetchClaimed(first, claimed, backgroundFetches, received);
         }
         return claimed.size();
     }
@@ -769,7 +779,7 @@ public final class RelocatingDevice implements BlockDevice {
                 }
                 continue; // present now, or the other fetch failed and this one may try
             }
-            fetchClaimed(block, claimed, counter);
+            fetchClaimed(block, claimed, counter, bytes -> { });
             // Not past the run: a pre-copy answer may have dropped it; present blocks are skipped above.
         }
     }
@@ -798,7 +808,8 @@ public final class RelocatingDevice implements BlockDevice {
     }
 
     /** Fetches claimed blocks with one source read and installs those still absent. */
-    private void fetchClaimed(long first, List<CompletableFuture<Void>> claimed, AtomicLong counter) throws IOException {
+    private void fetchClaimed(long first, List<CompletableFuture<Void>> claimed, AtomicLong counter, LongConsumer received)
+            throws IOException {
         int count = claimed.size();
         long start = geometry.start(first);
         long end = geometry.start(first + count - 1) + geometry.length(first + count - 1);
@@ -815,6 +826,7 @@ public final class RelocatingDevice implements BlockDevice {
                             + " from the source: " + e.getMessage(), e);
                 }
                 data.flip();
+                received.accept(end - start);
                 install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
                         geometry.length(block)), false), () -> cache.write(start, data, false));
             } finally {

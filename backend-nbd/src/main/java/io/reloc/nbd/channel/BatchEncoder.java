@@ -72,6 +72,8 @@ public final class BatchEncoder {
      */
     private static final ExecutorService TRIALS = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
             new ArrayBlockingQueue<>(16), Thread.ofPlatform().name("reloc-codec-trials").daemon().factory());
+    /** CPU the later trials (probes) may take, for the whole server; first measurements are not counted. */
+    private static final TrialBudget PROBE_BUDGET = new TrialBudget(System::nanoTime, TrialBudget.SHARE, TrialBudget.BURST_NANOS);
     /** Codecs whose trial runs now. */
     private final Set<Integer> trying = ConcurrentHashMap.newKeySet();
 
@@ -233,28 +235,39 @@ public final class BatchEncoder {
      * A codec's first trial runs here, once per server: until then the choice cannot weigh it at
      * all. Later ones run on the {@link #TRIALS} thread on a copy and the reply does not wait (a
      * demand read's reply would otherwise wait tens of milliseconds for xz now and then); one per
-     * codec at a time, and one that finds the queue full is dropped (a later probe tries again).
+     * codec at a time, and one that finds the queue full or the {@link TrialBudget} spent is
+     * dropped (a later probe tries again).
      */
     private void trial(ByteBuffer raw) {
         int trial = choice.trial();
         if (trial == AdaptiveChoice.RAW || !trying.add(trial)) {
             return;
         }
+        boolean first = !choice.measured(trial);
+        if (!first && !PROBE_BUDGET.allows()) {
+            trying.remove(trial); // over budget: dropped, as when the queue is full
+            return;
+        }
         ByteBuffer sample = ByteBuffer.allocate(Math.min(TRIAL_BYTES, raw.remaining()));
         sample.put(raw.slice(0, sample.capacity())).flip();
-        Runnable measure = () -> {
+        if (first) {
             try {
                 measure(trial, sample, 1);
             } finally {
                 trying.remove(trial);
             }
-        };
-        if (!choice.measured(trial)) {
-            measure.run();
             return;
         }
         try {
-            TRIALS.execute(measure);
+            TRIALS.execute(() -> {
+                long started = System.nanoTime();
+                try {
+                    measure(trial, sample, 1);
+                } finally {
+                    PROBE_BUDGET.spent(System.nanoTime() - started);
+                    trying.remove(trial);
+                }
+            });
         } catch (RejectedExecutionException e) {
             trying.remove(trial);
         }

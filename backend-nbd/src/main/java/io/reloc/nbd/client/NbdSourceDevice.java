@@ -6,6 +6,7 @@ import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
+import io.reloc.core.net.LinkBytes;
 import io.reloc.core.tracking.DirtyBlocks;
 import io.reloc.core.tracking.SourceTracking;
 import io.reloc.core.tracking.TrackingUnavailableException;
@@ -14,6 +15,7 @@ import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.channel.LinkMeter;
 import io.reloc.nbd.channel.ChannelStats;
 import io.reloc.nbd.protocol.NbdConstants;
+import io.reloc.nbd.protocol.RelocChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +46,7 @@ import static java.util.Objects.requireNonNull;
  * connection of its own, opened on first use ({@link io.reloc.nbd.protocol.RelocTracking}). Thread
  * safe.
  */
-public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTracking {
+public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTracking, LinkBytes {
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
 
     /** Requests in flight on the connection; more callers wait. */
@@ -66,6 +68,8 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     private final int maxRead;
 
     private final ChannelStats channelStats;
+    /** Bytes read without the relocation channel (as they crossed the link, give or take headers). */
+    private final java.util.concurrent.atomic.AtomicLong plainBytes = new java.util.concurrent.atomic.AtomicLong();
     /** Where to open the tracking connection; null when built from connections alone (tests). */
     private final NbdUri uri;
     private final Duration replyTimeout;
@@ -261,6 +265,16 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
         }
     }
 
+    /**
+     * Bytes of read replies on the link: the relocation channel's batches as received (a zero
+     * marker counts its header), plus what was read without the channel.
+     */
+    @Override
+    public long linkBytesReceived() {
+        ChannelStats.Snapshot channel = channelStats.snapshot();
+        return channel.payloadBytes() + channel.zeroBatches() * RelocChannel.batchSize(0) + plainBytes.get();
+    }
+
     /** What came over the relocation channel (all zero when it is not in use). */
     public ChannelStats channelStats() {
         return channelStats;
@@ -312,12 +326,18 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     private void readAligned(long offset, ByteBuffer dst) throws IOException {
         List<PendingRead> reads = new ArrayList<>();
         IOException failure = null;
+        long plain = 0;
         for (int at = 0; at < dst.limit() && failure == null; at += maxRead) {
             int n = Math.min(maxRead, dst.limit() - at);
             try {
                 NbdConnection c = connection();
-                PendingRead read = c.channel() != null ? new PendingRead(offset + at, dst.slice(at, n), c.channel())
-                        : new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies());
+                PendingRead read;
+                if (c.channel() != null) {
+                    read = new PendingRead(offset + at, dst.slice(at, n), c.channel());
+                } else {
+                    read = new PendingRead(offset + at, dst.slice(at, n), negotiated.structuredReplies());
+                    plain += n;
+                }
                 reads.add(c.submit(read));
             } catch (IOException e) {
                 failure = e;
@@ -333,6 +353,7 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
         if (failure != null) {
             throw failure;
         }
+        plainBytes.addAndGet(plain); // counted once received, as the channel's batches are
     }
 
     private static IOException await(CompletableFuture<Void> done, PendingRead read) {

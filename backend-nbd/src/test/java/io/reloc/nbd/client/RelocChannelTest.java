@@ -10,6 +10,7 @@ import io.reloc.core.store.MemoryBlockStore;
 import io.reloc.nbd.channel.BatchEncoder;
 import io.reloc.nbd.channel.ChannelCodecs;
 import io.reloc.nbd.channel.ChannelStats;
+import io.reloc.nbd.protocol.RelocChannel;
 import io.reloc.nbd.protocol.NbdConstants;
 import io.reloc.nbd.protocol.Request;
 import io.reloc.nbd.server.NbdServer;
@@ -90,6 +91,8 @@ class RelocChannelTest {
             assertTrue(s.zeroBatches() > 0, "zero runs were sent as markers: " + s);
             // Text compresses, zeroes cost nothing, random bytes cost their size.
             assertTrue(s.payloadBytes() < SIZE / 2, s.toString());
+            // What the pacer counts: the payloads plus a header per zero marker.
+            assertEquals(s.payloadBytes() + s.zeroBatches() * RelocChannel.batchSize(0), device.linkBytesReceived());
         }
     }
 
@@ -150,6 +153,9 @@ class RelocChannelTest {
             assertTrue(!device.negotiated().channel());
             assertArrayEquals(content, readAll(device));
             assertEquals(new ChannelStats().snapshot(), device.channelStats().snapshot());
+            // Plain reads cost their size, and an unaligned read the aligned range around it.
+            long link = device.linkBytesReceived();
+            assertTrue(link >= content.length && link <= content.length + 8192, "link bytes " + link);
         }
         try (NbdServer server = server(content, ChannelCodecs.none());
              NbdSourceDevice device = NbdSourceDevice.open(NbdUri.tcp("127.0.0.1", server.localAddress().getPort(), "disk"))) {

@@ -77,10 +77,11 @@ public final class BackgroundCopier implements AutoCloseable {
         this.device = requireNonNull(device, "device is null");
         this.limiter = requireNonNull(limiter, "limiter is null");
         this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
-        this.pacer = pacer(device.geometry().blockSize());
+        this.pacer = pacer(device.geometry().blockSize(), device.backgroundLinkBytes());
     }
 
-    private static DelayPacer pacer(int blockSize) {
+    /** @param linkBytes the background lane's count of bytes on the link, or null to pace by bytes fetched */
+    private static DelayPacer pacer(int blockSize, java.util.function.LongSupplier linkBytes) {
         String pacing = System.getProperty(PACING_PROPERTY, "delay");
         switch (pacing) {
             case "delay" -> {
@@ -89,7 +90,7 @@ public final class BackgroundCopier implements AutoCloseable {
                 long smallest = Math.max(blockSize, SMALLEST_PACED_RUN);
                 long largest = Math.max(smallest, LARGEST_PACED_RUN);
                 return new DelayPacer(System::nanoTime, new DelayPacer.Settings(queue, run, smallest, largest,
-                        Math.clamp(INITIAL_PACED_RUN, smallest, largest)));
+                        Math.clamp(INITIAL_PACED_RUN, smallest, largest)), linkBytes);
             }
             case "throughput" -> {
                 return null;

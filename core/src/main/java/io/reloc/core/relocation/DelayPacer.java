@@ -27,6 +27,15 @@ import java.util.function.LongSupplier;
  * measures the rate (what the link delivered while it was out), so that the doubling follows the
  * link within a round trip.
  *
+ * <p>Bytes on the link. Given a count of the bytes the fetches took on the link (the relocation
+ * channel compresses data and sends zeros as markers), the rates, the window's bandwidth-delay
+ * product and the queue judged are in those bytes, and the link bytes a fetched byte costs
+ * (measured per round trip) turn them into bytes to fetch. Counted in fetched bytes instead,
+ * a rate measured on compressible data is several times the link's, and when the data turns
+ * incompressible that rate fills the link's queue with round trips of replies until the
+ * rate filter forgets it, ten rounds later. Without the count, link and fetched bytes are the
+ * same.
+ *
  * <p>Times are in nanoseconds from the given clock, rates in bytes per second. Thread safe;
  * {@link #acquire} blocks, the other methods do not.
  */
@@ -68,6 +77,14 @@ final class DelayPacer {
 
     private final LongSupplier clock;
     private final Settings settings;
+    /** Bytes the fetches took on the link so far; null to count fetched bytes. */
+    private final LongSupplier linkBytes;
+    private final long linkBytesAtStart;
+    /** Fetched bytes delivered (equal to {@link #delivered} without a link count). */
+    private long fetched;
+    private long roundStartFetched;
+    /** Link bytes per fetched byte, as the last round measured it. */
+    private double linkPerFetched = 1;
     /** Rate samples per round; the front is the maximum of the window. */
     private final ArrayDeque<Sample> rates = new ArrayDeque<>();
     /** RTT samples by time; the front is the minimum of the window. */
@@ -96,8 +113,15 @@ final class DelayPacer {
     private long standingQueues;
 
     DelayPacer(LongSupplier clock, Settings settings) {
+        this(clock, settings, null);
+    }
+
+    /** @param linkBytes bytes the fetches took on the link so far (a counter), or null to count fetched bytes */
+    DelayPacer(LongSupplier clock, Settings settings, LongSupplier linkBytes) {
         this.clock = clock;
         this.settings = settings;
+        this.linkBytes = linkBytes;
+        this.linkBytesAtStart = linkBytes == null ? 0 : linkBytes.getAsLong();
         long now = clock.getAsLong();
         this.nextSendAt = now;
         this.roundStartedAt = now;
@@ -106,6 +130,11 @@ final class DelayPacer {
     /** Bytes per second the bottleneck delivers, as measured; 0 before the first measurement. */
     synchronized double rate() {
         return phase == Phase.STARTUP ? Math.max(roundsRate(), startupRate) : roundsRate();
+    }
+
+    /** {@link #rate()} in fetched bytes: what fetches may bring per second. */
+    private double fetchRate() {
+        return rate() / linkPerFetched;
     }
 
     /** The most a round delivered, over the last {@value #RATE_ROUNDS}; 0 before the first. */
@@ -128,7 +157,7 @@ final class DelayPacer {
 
     /** How many bytes may be in flight now. */
     synchronized long window() {
-        double rate = rate();
+        double rate = fetchRate();
         long minRtt = minRtt();
         if (rate == 0 || minRtt == 0) {
             return INITIAL_FETCHES * settings.initialRunBytes();
@@ -140,7 +169,7 @@ final class DelayPacer {
 
     /** Sending rate in bytes per second, or 0 for not paced. */
     synchronized double pacingRate() {
-        double rate = rate();
+        double rate = fetchRate();
         long minRtt = minRtt();
         if (rate == 0 || minRtt == 0) {
             return 0;
@@ -154,7 +183,7 @@ final class DelayPacer {
 
     /** How large the next fetch should be: about {@code runTime} at the measured rate. */
     synchronized long runBytes() {
-        double rate = rate();
+        double rate = fetchRate();
         if (rate == 0) {
             return settings.initialRunBytes();
         }
@@ -176,6 +205,9 @@ final class DelayPacer {
     /** Records that a fetch of {@code bytes} leaves now; give the result to {@link #done}. */
     synchronized Fetch sent(long bytes) {
         long now = clock.getAsLong();
+        if (linkBytes != null) {
+            delivered = Math.max(delivered, linkBytes.getAsLong() - linkBytesAtStart);
+        }
         // Sent neither as fast as the pacing allows nor up to the window: the copier had nothing
         // to send, so what this round measures may be less than the link can do.
         boolean appLimited = now - nextSendAt > settings.runNanos() && inFlight + 2 * bytes <= window();
@@ -189,6 +221,7 @@ final class DelayPacer {
             // with no estimate before is believed and then paces the copier at that rate.
             roundStartedAt = now;
             roundStartDelivered = delivered;
+            roundStartFetched = fetched;
         }
         inFlight += bytes;
         double pace = pacingRate();
@@ -227,7 +260,9 @@ final class DelayPacer {
         if (moved <= 0) {
             return;
         }
-        delivered += moved;
+        fetched += moved;
+        // The count may lag for a moment (a connection being replaced): it never goes back.
+        delivered = linkBytes == null ? fetched : Math.max(delivered, linkBytes.getAsLong() - linkBytesAtStart);
         long rtt = Math.max(1, now - fetch.sentAt());
         addRtt(now, rtt);
         roundMinRtt = Math.min(roundMinRtt, rtt);
@@ -251,6 +286,10 @@ final class DelayPacer {
         round++;
         long minRtt = minRtt();
         double roundRate = (delivered - roundStartDelivered) * 1e9 / (now - roundStartedAt);
+        if (linkBytes != null && fetched > roundStartFetched && delivered > roundStartDelivered) {
+            // Bounded, so that a miscount (another user of the count) cannot stop or flood the copy.
+            linkPerFetched = Math.clamp((double) (delivered - roundStartDelivered) / (fetched - roundStartFetched), 0.01, 2.0);
+        }
         // A round that had nothing to send says only that the link is at least this fast.
         if (!roundAppLimited || roundRate > roundsRate()) {
             addRate(roundRate);
@@ -322,6 +361,7 @@ final class DelayPacer {
         }
         roundStartedAt = now;
         roundStartDelivered = delivered;
+        roundStartFetched = fetched;
         roundAppLimited = false;
         roundMinRtt = Long.MAX_VALUE;
         roundFetches = 0;
@@ -357,8 +397,8 @@ final class DelayPacer {
 
     @Override
     public synchronized String toString() {
-        return String.format(java.util.Locale.ROOT, "%s, rate %.1f MB/s, pace %.1f MB/s, min RTT %.1f ms, run %d KiB, "
-                + "window %d KiB, in flight %d KiB, %d standing queues drained", phase, rate() / 1e6, pacingRate() / 1e6, minRtt() / 1e6,
-                runBytes() >> 10, window() >> 10, inFlight >> 10, standingQueues);
+        return String.format(java.util.Locale.ROOT, "%s, rate %.1f MB/s on the link (%.2f per fetched byte), pace %.1f MB/s, "
+                + "min RTT %.1f ms, run %d KiB, window %d KiB, in flight %d KiB, %d standing queues drained", phase, rate() / 1e6,
+                linkPerFetched, pacingRate() / 1e6, minRtt() / 1e6, runBytes() >> 10, window() >> 10, inFlight >> 10, standingQueues);
     }
 }

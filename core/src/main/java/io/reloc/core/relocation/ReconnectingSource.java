@@ -5,6 +5,7 @@ import io.reloc.api.ReadOnlyBlockDevice;
 import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.Extent;
+import io.reloc.core.net.LinkBytes;
 import io.reloc.core.tracking.DirtyBlocks;
 import io.reloc.core.tracking.SourceTracking;
 import io.reloc.core.tracking.TrackingUnavailableException;
@@ -30,7 +31,7 @@ import static java.util.Objects.requireNonNull;
  * survives reconnects, and a source that restarted says it does not know it. Thread safe;
  * read-only.
  */
-public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTracking {
+public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTracking, LinkBytes {
     private static final Logger log = LoggerFactory.getLogger(ReconnectingSource.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -51,6 +52,12 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
     private long nextAttemptNanos;
     private boolean closed;
     private final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
+    /** Link bytes counted by connections since dropped (written under lock). */
+    private volatile long droppedLinkBytes;
+    /** The connection whose link bytes count now: {@link #connection}, readable without the lock. */
+    private volatile BlockDevice counting;
+    /** Whether the connections count link bytes themselves (else the bytes read stand for them). */
+    private final boolean countsLinkBytes;
 
     /**
      * Opens the first connection now, so a wrong address fails at start with the connector's
@@ -61,6 +68,8 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
         this.description = requireNonNull(description, "description is null");
         this.holdNanos = hold.toNanos();
         this.connection = opener.open();
+        this.counting = connection;
+        this.countsLinkBytes = connection instanceof LinkBytes;
         this.size = connection.size();
     }
 
@@ -212,6 +221,7 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
                             throw new IOException("source " + description + " now has " + fresh.size() + " bytes, not " + size);
                         }
                         connection = fresh;
+                        counting = fresh;
                         backoffNanos = MIN_BACKOFF_NANOS;
                         log.info("source {} reconnected", description);
                         return fresh;
@@ -248,12 +258,34 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
     private void dropLocked(BlockDevice source) {
         if (connection == source && source != null) {
             connection = null;
+            counting = null;
+            // After the connection left the count: a reader meanwhile sees too little, never twice.
+            droppedLinkBytes += linkBytesOf(source);
             try {
                 source.close();
             } catch (IOException e) {
                 log.debug("closing a broken source connection: {}", e.getMessage());
             }
         }
+    }
+
+    /**
+     * Bytes of read replies on the link, over every connection this source has had; the bytes
+     * read when the connections do not count them (a file source). Without the lock, so that a
+     * reconnection in progress does not hold the caller; may lag for a moment while a
+     * connection is dropped.
+     */
+    @Override
+    public long linkBytesReceived() {
+        if (!countsLinkBytes) {
+            return bytesRead.get();
+        }
+        BlockDevice current = counting;
+        return droppedLinkBytes + (current == null ? 0 : linkBytesOf(current));
+    }
+
+    private long linkBytesOf(BlockDevice source) {
+        return source instanceof LinkBytes counted ? counted.linkBytesReceived() : 0;
     }
 
     @Override

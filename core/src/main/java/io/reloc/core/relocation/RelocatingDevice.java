@@ -971,6 +971,14 @@ public final class RelocatingDevice implements BlockDevice {
     }
 
     /**
+     * The bytes background fetches took on the link so far, when background copy has a lane of
+     * its own that counts them; null otherwise (a shared lane also carries the clients' fetches).
+     */
+    public java.util.function.LongSupplier backgroundLinkBytes() {
+        return backgroundSource instanceof io.reloc.core.net.LinkBytes lane ? lane::linkBytesReceived : null;
+    }
+
+    /**
      * Gives background copy its own connection to the source (same disk), so that a client's
      * demand fetch never queues behind background transfers on one connection. Closed with the
      * source.

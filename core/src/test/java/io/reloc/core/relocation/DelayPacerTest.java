@@ -22,7 +22,7 @@ class DelayPacerTest {
 
     /** A path with a FIFO bottleneck and the copier driving the pacer. */
     private static final class Path {
-        private record Done(long at, DelayPacer.Fetch fetch) {}
+        private record Done(long at, DelayPacer.Fetch fetch, long wire) {}
 
         long now;
         long busyUntil;
@@ -31,6 +31,10 @@ class DelayPacerTest {
         long serverNanos;
         SplittableRandom serverJitter;
         long serverJitterNanos;
+        /** Bytes on the link per byte fetched: below 1 for data the channel compresses. */
+        double wireRatio = 1;
+        /** Bytes the replies took on the link, counted as they arrive. */
+        long wireDelivered;
         final DelayPacer pacer;
         private final PriorityQueue<Done> replies = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
         // Measured since the last reset.
@@ -43,9 +47,15 @@ class DelayPacerTest {
         }
 
         Path(double bitsPerSecond, long rtt, DelayPacer.Settings settings) {
+            this(bitsPerSecond, rtt, settings, false);
+        }
+
+        /** @param countsLinkBytes whether the pacer is given the bytes the link carried */
+        Path(double bitsPerSecond, long rtt, DelayPacer.Settings settings, boolean countsLinkBytes) {
             this.bytesPerSecond = bitsPerSecond / 8;
             this.rtt = rtt;
-            this.pacer = new DelayPacer(() -> now, settings);
+            this.pacer = countsLinkBytes ? new DelayPacer(() -> now, settings, () -> wireDelivered)
+                    : new DelayPacer(() -> now, settings);
         }
 
         void reset() {
@@ -88,8 +98,7 @@ class DelayPacerTest {
                 }
                 now = Math.max(now, Math.min(next, end));
                 while (!replies.isEmpty() && replies.peek().at <= now) {
-                    Done done = replies.poll();
-                    pacer.done(done.fetch, done.fetch.bytes());
+                    deliver(replies.poll());
                 }
             }
         }
@@ -98,6 +107,11 @@ class DelayPacerTest {
         void drainOne() {
             Done done = replies.poll();
             now = Math.max(now, done.at);
+            deliver(done);
+        }
+
+        private void deliver(Done done) {
+            wireDelivered += done.wire;
             pacer.done(done.fetch, done.fetch.bytes());
         }
 
@@ -108,11 +122,12 @@ class DelayPacerTest {
             if (now > measuredFrom) {
                 worstQueue = Math.max(worstQueue, start - arrival);
             }
-            busyUntil = start + (long) (fetch.bytes() * 1e9 / bytesPerSecond);
+            long wire = (long) (fetch.bytes() * wireRatio);
+            busyUntil = start + (long) (wire * 1e9 / bytesPerSecond);
             if (arrival >= measuredFrom) {
-                linkBytes += fetch.bytes();
+                linkBytes += wire;
             }
-            replies.add(new Done(busyUntil + rtt / 2, fetch));
+            replies.add(new Done(busyUntil + rtt / 2, fetch, wire));
         }
     }
 
@@ -167,6 +182,52 @@ class DelayPacerTest {
      * replies queued at the link: every demand reply waits behind it until it is drained, which
      * must take a few round trips, not dozens.
      */
+    /**
+     * Data the channel compresses to 30% turns incompressible (a relocation leaves a disk's
+     * zeros and text for its binaries): the fetched bytes in flight are suddenly three times as
+     * many bytes on the link. Counting link bytes, the pacer knows the link's rate and only has
+     * to learn the new ratio, in a round trip or two.
+     */
+    @Test
+    void dataTurningIncompressibleLeavesNoLastingQueueWhenLinkBytesAreCounted() {
+        long countingLink = worstQueueAfterDataTurnsIncompressible(true);
+        long countingFetched = worstQueueAfterDataTurnsIncompressible(false);
+        assertTrue(countingFetched > 20 * MS, "the case is hard when fetched bytes are counted: "
+                + countingFetched / 1e6 + " ms of queue");
+        assertTrue(countingLink <= 5 * MS, "queue from 0.3 s to 1.3 s after the change: " + countingLink / 1e6 + " ms");
+    }
+
+    private static long worstQueueAfterDataTurnsIncompressible(boolean countsLinkBytes) {
+        Path path = new Path(100e6, 20 * MS, SETTINGS, countsLinkBytes);
+        path.wireRatio = 0.3;
+        path.runFor(3000 * MS);
+        path.reset();
+        path.runFor(2000 * MS);
+        if (countsLinkBytes) {
+            assertTrue(path.utilisation() >= 0.9, "link use on compressible data " + path.utilisation() + ", " + path.pacer);
+        }
+        path.wireRatio = 1;
+        path.runFor(300 * MS);
+        path.reset();
+        path.runFor(1000 * MS);
+        return path.worstQueue();
+    }
+
+    /** The same change during start-up, whose rate then was measured on compressible data. */
+    @Test
+    void dataTurningIncompressibleDuringStartupIsDrainedWithinASecond() {
+        Path path = new Path(100e6, 20 * MS, SETTINGS, true);
+        path.wireRatio = 0.3;
+        path.runFor(140 * MS);
+        path.wireRatio = 1;
+        path.runFor(500 * MS);
+        path.reset();
+        path.runFor(1000 * MS);
+        assertTrue(path.worstQueue() <= 5 * MS, "queue from 0.5 s to 1.5 s after the change: "
+                + path.worstQueue() / 1e6 + " ms, " + path.pacer);
+        assertTrue(path.utilisation() >= 0.85, "utilisation " + path.utilisation() + ", " + path.pacer);
+    }
+
     @Test
     void aQueueLeftByAStallIsDrainedInAFewRoundTrips() {
         Path path = new Path(100e6, 20 * MS);

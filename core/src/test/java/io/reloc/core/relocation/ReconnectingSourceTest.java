@@ -66,6 +66,51 @@ class ReconnectingSourceTest {
         assertTrue(opens.get() >= 2, "it must have reconnected");
     }
 
+    /** A source connection that counts link bytes: here, a quarter of what it reads. */
+    private static final class CountingConnection implements io.reloc.api.ReadOnlyBlockDevice, io.reloc.core.net.LinkBytes {
+        final TestSource target;
+        final java.util.concurrent.atomic.AtomicLong link = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingConnection(TestSource target) {
+            this.target = target;
+        }
+
+        @Override
+        public long size() {
+            return target.size();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            int length = dst.remaining();
+            target.read(offset, dst);
+            link.addAndGet(length / 4);
+        }
+
+        @Override
+        public long linkBytesReceived() {
+            return link.get();
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void linkBytesAddUpOverReconnectionsAndFallBackToBytesRead() throws Exception {
+        ReconnectingSource counted = new ReconnectingSource(() -> new CountingConnection(backing), "test",
+                Duration.ofSeconds(20));
+        read(counted, 0, 4000);
+        assertEquals(1000, counted.linkBytesReceived());
+        counted.redirect(() -> new CountingConnection(backing), "test again"); // drops the connection
+        read(counted, 0, 800);
+        assertEquals(1200, counted.linkBytesReceived(), "the first connection's bytes stay counted");
+
+        ReconnectingSource plain = new ReconnectingSource(opener(backing), "test", Duration.ofSeconds(20));
+        read(plain, 0, 4000);
+        assertEquals(4000, plain.linkBytesReceived(), "a connection that does not count: the bytes read");
+    }
+
     @Test
     void aLongOutageFailsWithEioAfterTheHold() throws Exception {
         ReconnectingSource source = new ReconnectingSource(opener(backing), "test", Duration.ofMillis(300));

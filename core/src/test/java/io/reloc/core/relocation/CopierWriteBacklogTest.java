@@ -1,7 +1,6 @@
 package io.reloc.core.relocation;
 
-import io.reloc.api.BlockDevice;
-import io.reloc.api.ZeroFlag;
+import io.reloc.api.ForwardingBlockDevice;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,7 +8,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,14 +29,13 @@ class CopierWriteBacklogTest {
     Path dir;
 
     /** A cache whose writes wait at a gate, counting the bytes waiting. */
-    private static final class GatedStore implements BlockDevice {
-        final CrashableStore store;
+    private static final class GatedStore extends ForwardingBlockDevice {
         final CountDownLatch gate = new CountDownLatch(1);
         final AtomicLong waiting = new AtomicLong();
         final AtomicLong mostWaiting = new AtomicLong();
 
         GatedStore(int size) {
-            store = new CrashableStore(size);
+            super(new CrashableStore(size));
         }
 
         @Override
@@ -53,42 +50,7 @@ class CopierWriteBacklogTest {
             } finally {
                 waiting.addAndGet(-bytes);
             }
-            store.write(offset, src, fua);
-        }
-
-        @Override
-        public long size() {
-            return store.size();
-        }
-
-        @Override
-        public boolean isReadOnly() {
-            return false;
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            store.read(offset, dst);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            store.flush();
-        }
-
-        @Override
-        public void trim(long offset, long length, boolean fua) throws IOException {
-            store.trim(offset, length, fua);
-        }
-
-        @Override
-        public void writeZeroes(long offset, long length, Set<ZeroFlag> flags) throws IOException {
-            store.writeZeroes(offset, length, flags);
-        }
-
-        @Override
-        public void close() {
-            store.close();
+            super.write(offset, src, fua);
         }
     }
 

@@ -67,23 +67,18 @@ class ReconnectingSourceTest {
     }
 
     /** A source connection that counts link bytes: here, a quarter of what it reads. */
-    private static final class CountingConnection implements io.reloc.api.ReadOnlyBlockDevice, io.reloc.core.net.LinkBytes {
-        final TestSource target;
+    private static final class CountingConnection extends io.reloc.api.ForwardingBlockDevice
+            implements io.reloc.core.net.LinkBytes {
         final java.util.concurrent.atomic.AtomicLong link = new java.util.concurrent.atomic.AtomicLong();
 
         CountingConnection(TestSource target) {
-            this.target = target;
-        }
-
-        @Override
-        public long size() {
-            return target.size();
+            super(target);
         }
 
         @Override
         public void read(long offset, ByteBuffer dst) throws IOException {
             int length = dst.remaining();
-            target.read(offset, dst);
+            super.read(offset, dst);
             link.addAndGet(length / 4);
         }
 
@@ -93,7 +88,7 @@ class ReconnectingSourceTest {
         }
 
         @Override
-        public void close() {}
+        public void close() {} // the backing source is shared by the tests
     }
 
     @Test

@@ -108,6 +108,12 @@ public final class AdaptiveChoice {
         return java.util.Arrays.stream(names).allMatch(estimates::claimed);
     }
 
+    /** Nanoseconds the codec at {@code index} is expected to take on {@code bytes}; 0 when not measured. */
+    public long encodeNanos(int index, long bytes) {
+        double speed = speed(index);
+        return Double.isNaN(speed) || speed <= 0 ? 0 : (long) (bytes * 1e9 / speed);
+    }
+
     /** Whether the codec at {@code index} has been measured at all (by any of the server's connections). */
     public boolean measured(int index) {
         return !Double.isNaN(speed(index));

@@ -244,11 +244,13 @@ public final class BatchEncoder {
             return;
         }
         boolean first = !choice.measured(trial);
-        if (!first && !PROBE_BUDGET.allows()) {
+        int sampleBytes = Math.min(TRIAL_BYTES, raw.remaining());
+        long expected = first ? 0 : choice.encodeNanos(trial, sampleBytes);
+        if (!first && !PROBE_BUDGET.tryStart(expected)) {
             trying.remove(trial); // over budget: dropped, as when the queue is full
             return;
         }
-        ByteBuffer sample = ByteBuffer.allocate(Math.min(TRIAL_BYTES, raw.remaining()));
+        ByteBuffer sample = ByteBuffer.allocate(sampleBytes);
         sample.put(raw.slice(0, sample.capacity())).flip();
         if (first) {
             try {
@@ -264,11 +266,12 @@ public final class BatchEncoder {
                 try {
                     measure(trial, sample, 1);
                 } finally {
-                    PROBE_BUDGET.spent(System.nanoTime() - started);
+                    PROBE_BUDGET.finished(expected, System.nanoTime() - started);
                     trying.remove(trial);
                 }
             });
         } catch (RejectedExecutionException e) {
+            PROBE_BUDGET.finished(expected, 0);
             trying.remove(trial);
         }
     }

@@ -4,9 +4,10 @@ import java.util.function.LongSupplier;
 
 /**
  * CPU time the codec trials of a server may take: a bucket of nanoseconds refilled at a share of
- * one core, holding at most a burst. A trial runs only while the bucket is not empty, and its
- * actual time is taken out afterwards (the bucket may go below zero: a long trial is paid back
- * before the next one).
+ * one core, holding at most a burst. A trial starts only while the bucket is not empty; its
+ * expected time is taken out as it is queued, so that several connections cannot queue many
+ * trials at once against one full bucket, and the difference to its actual time once it ran (the
+ * bucket may go below zero: a long trial is paid back before the next one).
  *
  * <p>Why: a probe of xz or bzip2 encodes its sample at about a megabyte a second, a tenth of a
  * second of CPU each, and every connection probes in turn. On a fast link, where no such codec can
@@ -36,16 +37,20 @@ final class TrialBudget {
         this.refilledAt = clock.getAsLong();
     }
 
-    /** Whether a trial may start now. */
-    synchronized boolean allows() {
+    /** Whether a trial expected to take {@code expectedNanos} may be queued now; if so, takes that out. */
+    synchronized boolean tryStart(long expectedNanos) {
         refill();
-        return available > 0;
+        if (available <= 0) {
+            return false;
+        }
+        available -= expectedNanos;
+        return true;
     }
 
-    /** A trial took {@code nanos} of CPU. */
-    synchronized void spent(long nanos) {
+    /** A trial started with {@code expectedNanos} took {@code actualNanos}. */
+    synchronized void finished(long expectedNanos, long actualNanos) {
         refill();
-        available -= nanos;
+        available -= actualNanos - expectedNanos;
     }
 
     private void refill() {

@@ -15,13 +15,13 @@ class TrialBudgetTest {
     void aLongTrialIsPaidBackAtTheShareBeforeTheNextOne() {
         AtomicLong now = new AtomicLong();
         TrialBudget budget = new TrialBudget(now::get, 0.05, 200 * MS);
-        assertTrue(budget.allows(), "a fresh server may try at once");
-        budget.spent(300 * MS); // 100 ms beyond the burst
-        assertFalse(budget.allows());
+        assertTrue(budget.tryStart(100 * MS), "a fresh server may try at once");
+        budget.finished(100 * MS, 300 * MS); // it took 300 ms: 100 ms beyond the burst
+        assertFalse(budget.tryStart(0));
         now.addAndGet(1_999 * MS); // 5% of 1999 ms: 99.95 ms repaid
-        assertFalse(budget.allows());
+        assertFalse(budget.tryStart(0));
         now.addAndGet(2 * MS);
-        assertTrue(budget.allows(), "after 2 s at 5%, the 100 ms are repaid");
+        assertTrue(budget.tryStart(0), "after 2 s at 5%, the 100 ms are repaid");
     }
 
     @Test
@@ -29,10 +29,10 @@ class TrialBudgetTest {
         AtomicLong now = new AtomicLong();
         TrialBudget budget = new TrialBudget(now::get, 0.05, 200 * MS);
         now.addAndGet(3_600_000 * MS); // an hour idle
-        budget.spent(200 * MS);
-        assertFalse(budget.allows(), "an hour idle buys 200 ms, not three minutes");
+        assertTrue(budget.tryStart(200 * MS));
+        assertFalse(budget.tryStart(0), "an hour idle buys 200 ms, not three minutes");
         now.addAndGet(20 * MS);
-        assertTrue(budget.allows());
+        assertTrue(budget.tryStart(0));
     }
 
     @Test
@@ -40,10 +40,24 @@ class TrialBudgetTest {
         AtomicLong now = new AtomicLong();
         TrialBudget budget = new TrialBudget(now::get, 0.05, 200 * MS);
         for (int i = 0; i < 1000; i++) {
-            assertTrue(budget.allows(), "trial " + i);
-            budget.spent(MS / 2); // zstd on 128 KiB: half a millisecond
+            assertTrue(budget.tryStart(MS / 2), "trial " + i); // zstd on 128 KiB: half a millisecond
+            budget.finished(MS / 2, MS / 2);
             now.addAndGet(10 * MS);
         }
+    }
+
+    /** Connections probing at once cannot queue many slow trials against one full bucket. */
+    @Test
+    void expectedTimeIsTakenOutWhenATrialIsQueued() {
+        AtomicLong now = new AtomicLong();
+        TrialBudget budget = new TrialBudget(now::get, 0.02, 20 * MS);
+        assertTrue(budget.tryStart(100 * MS), "xz on a sample: 100 ms expected");
+        for (int connection = 0; connection < 7; connection++) {
+            assertFalse(budget.tryStart(100 * MS), "connection " + connection + " must wait");
+        }
+        budget.finished(100 * MS, 60 * MS); // faster than expected: 40 ms back
+        now.addAndGet(2_100 * MS); // the 40 ms left repaid at 2%, and a little more
+        assertTrue(budget.tryStart(100 * MS));
     }
 
     @Test

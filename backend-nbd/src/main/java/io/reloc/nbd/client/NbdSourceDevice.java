@@ -30,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -69,7 +70,7 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
 
     private final ChannelStats channelStats;
     /** Bytes read without the relocation channel (as they crossed the link, give or take headers). */
-    private final java.util.concurrent.atomic.AtomicLong plainBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong plainBytes = new AtomicLong();
     /** Where to open the tracking connection; null when built from connections alone (tests). */
     private final NbdUri uri;
     private final Duration replyTimeout;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -81,7 +82,7 @@ public final class BackgroundCopier implements AutoCloseable {
     }
 
     /** @param linkBytes the background lane's count of bytes on the link, or null to pace by bytes fetched */
-    private static DelayPacer pacer(int blockSize, java.util.function.LongSupplier linkBytes) {
+    private static DelayPacer pacer(int blockSize, LongSupplier linkBytes) {
         String pacing = System.getProperty(PACING_PROPERTY, "delay");
         switch (pacing) {
             case "delay" -> {

@@ -137,6 +137,14 @@ final class DelayPacer {
         return rate() / linkPerFetched;
     }
 
+    /**
+     * Link bytes delivered since this pacer began. The count may lag for a moment (a connection
+     * being replaced); this never goes back.
+     */
+    private long linkDelivered() {
+        return Math.max(delivered, linkBytes.getAsLong() - linkBytesAtStart);
+    }
+
     /** The most a round delivered, over the last {@value #RATE_ROUNDS}; 0 before the first. */
     private double roundsRate() {
         return rates.isEmpty() ? 0 : rates.peekFirst().value();
@@ -206,7 +214,7 @@ final class DelayPacer {
     synchronized Fetch sent(long bytes) {
         long now = clock.getAsLong();
         if (linkBytes != null) {
-            delivered = Math.max(delivered, linkBytes.getAsLong() - linkBytesAtStart);
+            delivered = linkDelivered();
         }
         // Sent neither as fast as the pacing allows nor up to the window: the copier had nothing
         // to send, so what this round measures may be less than the link can do.
@@ -261,8 +269,7 @@ final class DelayPacer {
             return;
         }
         fetched += moved;
-        // The count may lag for a moment (a connection being replaced): it never goes back.
-        delivered = linkBytes == null ? fetched : Math.max(delivered, linkBytes.getAsLong() - linkBytesAtStart);
+        delivered = linkBytes == null ? fetched : linkDelivered();
         long rtt = Math.max(1, now - fetch.sentAt());
         addRtt(now, rtt);
         roundMinRtt = Math.min(roundMinRtt, rtt);

@@ -5,6 +5,7 @@ import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.Extent;
 import io.reloc.api.ZeroFlag;
+import io.reloc.core.net.LinkBytes;
 import io.reloc.core.store.Ranges;
 import io.reloc.core.tracking.DirtyBlocks;
 import io.reloc.core.tracking.SourceTracking;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -974,8 +976,8 @@ public final class RelocatingDevice implements BlockDevice {
      * The bytes background fetches took on the link so far, when background copy has a lane of
      * its own that counts them; null otherwise (a shared lane also carries the clients' fetches).
      */
-    public java.util.function.LongSupplier backgroundLinkBytes() {
-        return backgroundSource instanceof io.reloc.core.net.LinkBytes lane ? lane::linkBytesReceived : null;
+    public LongSupplier backgroundLinkBytes() {
+        return backgroundSource instanceof LinkBytes lane ? lane::linkBytesReceived : null;
     }
 
     /**

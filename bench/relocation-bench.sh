@@ -109,14 +109,12 @@ status() {
     curl -sf "http://$1/status"
 }
 
-# await_complete CONTROL: polls the status every 50 ms until the state is complete.
+# await_complete CONTROL: one status request that the proxy answers once the state is complete.
+# (Polling with curl and jq every 50 ms made a 2 s relocation about 0.5 s slower on 2 cores.)
 await_complete() {
-    local i
-    for ((i = 0; i < 36000; i++)); do
-        [[ $(status "$1" | jq -r .state) == complete ]] && return 0
-        sleep 0.05
-    done
-    die "the relocation did not complete: $(status "$1")"
+    local status
+    status=$(curl -sf "http://$1/status?wait=complete&timeout=3600") || die "no status from the proxy at $1"
+    [[ $(jq -r .state <<<"$status") == complete ]] || die "the relocation did not complete: $status"
 }
 
 # fio_run URI OUTPUT ARGS...: one fio job against URI, JSON written to OUTPUT.

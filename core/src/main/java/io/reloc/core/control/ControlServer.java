@@ -3,6 +3,7 @@ package io.reloc.core.control;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.reloc.core.relocation.Proxy;
+import io.reloc.core.relocation.ProxyStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +27,8 @@ import static java.util.Objects.requireNonNull;
  *
  * <pre>
  * GET  /status                       the {@link io.reloc.core.relocation.ProxyStatus} as JSON
+ * GET  /status?wait=STATE[&amp;timeout=S] the same once the state is STATE (complete, relocating, ...),
+ *                                    or after S seconds (default 300) in whatever state it is
  * POST /activate                     leave standby (switch-over is done)
  * POST /pause, /resume               background copy
  * POST /rate?bytes-per-second=N      background copy limit, 0 for none
@@ -37,6 +40,10 @@ import static java.util.Objects.requireNonNull;
  */
 public final class ControlServer implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
+
+    static final long DEFAULT_WAIT_SECONDS = 300;
+    static final long MAX_WAIT_SECONDS = 86_400;
+    static final long WAIT_POLL_MILLIS = 10;
 
     private final HttpServer server;
     private final Proxy proxy;
@@ -74,7 +81,8 @@ public final class ControlServer implements Closeable {
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             try {
                 if (path.equals("/status") && method.equals("GET")) {
-                    reply(exchange, 200, proxy.status().toJson());
+                    String state = query.get("wait");
+                    reply(exchange, 200, (state == null ? proxy.status() : awaitState(state, query)).toJson());
                     return;
                 }
                 if (!method.equals("POST")) {
@@ -102,6 +110,43 @@ public final class ControlServer implements Closeable {
                 reply(exchange, 409, error(e.getMessage()));
             }
         }
+    }
+
+    /**
+     * Waits, in the request's own thread, until the proxy's state is {@code state} or the timeout
+     * passes, looking every {@value #WAIT_POLL_MILLIS} ms: so a script that waits for the end of a
+     * relocation costs the proxy one request instead of one per poll (each request costs it about
+     * a millisecond of CPU, and a poller's processes more).
+     */
+    private ProxyStatus awaitState(String state, Map<String, String> query) throws IOException {
+        if (!ProxyStatus.STATE_NAMES.contains(state)) {
+            throw new IllegalArgumentException("unknown state '" + state + "': wait for one of " + ProxyStatus.STATE_NAMES);
+        }
+        double seconds = seconds(query.getOrDefault("timeout", Long.toString(DEFAULT_WAIT_SECONDS)));
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        ProxyStatus status = proxy.status();
+        while (!status.stateName().equals(state) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(WAIT_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for state " + state, e);
+            }
+            status = proxy.status();
+        }
+        return status;
+    }
+
+    private static double seconds(String text) {
+        try {
+            double seconds = Double.parseDouble(text);
+            if (seconds >= 0 && seconds <= MAX_WAIT_SECONDS) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("timeout must be 0 to " + MAX_WAIT_SECONDS + " seconds, not '" + text + "'");
     }
 
     private static String required(Map<String, String> query, String name) {

@@ -1,5 +1,6 @@
 package io.reloc.core.relocation;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -22,6 +23,9 @@ public record ProxyStatus(RelocationStatus relocation, String source, boolean so
      * The state as the control plane names it: {@code standby}, {@code precopy}, {@code relocating},
      * {@code paused}, {@code complete}, or {@code detached} after a forced detach.
      */
+    /** Every {@link #stateName}. */
+    public static final List<String> STATE_NAMES = List.of("standby", "precopy", "relocating", "paused", "detached", "complete");
+
     public String stateName() {
         return switch (relocation.state()) {
             case STANDBY -> "standby";

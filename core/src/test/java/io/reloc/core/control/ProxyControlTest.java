@@ -100,6 +100,37 @@ class ProxyControlTest {
     }
 
     @Test
+    void aStatusRequestCanWaitForAState() throws Exception {
+        byte[] content = new byte[SIZE];
+        new Random(13).nextBytes(content);
+        Path source = dir.resolve("source.img");
+        Files.write(source, content);
+        Path cache = dir.resolve("cache.img");
+        try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
+             ControlServer control = ControlServer.start(new InetSocketAddress("127.0.0.1", 0), proxy)) {
+            long start = System.nanoTime();
+            String timedOut = call(control, "GET", "/status?wait=complete&timeout=0.3");
+            assertTrue(timedOut.contains("\"state\":\"standby\""), "after the timeout, the state as it is: " + timedOut);
+            assertTrue(System.nanoTime() - start >= 300_000_000L, "it waited for the timeout");
+            assertTrue(call(control, "GET", "/status?wait=done").contains("unknown state 'done'"));
+            assertTrue(call(control, "GET", "/status?wait=complete&timeout=-1").contains("timeout must be"));
+
+            var waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return call(control, "GET", "/status?wait=complete&timeout=60");
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            Thread.sleep(100);
+            assertTrue(!waiter.isDone(), "still waiting: the proxy is in standby");
+            call(control, "POST", "/activate");
+            String complete = waiter.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(complete.contains("\"state\":\"complete\"") && complete.contains("\"blocksPresent\":64"), complete);
+        }
+    }
+
+    @Test
     void detachIsRefusedBeforeCompletionUnlessForcedThenAbsentBlocksFailWithEio() throws Exception {
         byte[] content = new byte[SIZE];
         new Random(12).nextBytes(content);

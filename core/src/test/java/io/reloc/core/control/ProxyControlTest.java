@@ -19,6 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,12 +102,16 @@ class ProxyControlTest {
         }
     }
 
+    /** A random source file of {@link #SIZE} bytes, made from {@code seed}. */
+    private Path randomSource(long seed) throws IOException {
+        byte[] content = new byte[SIZE];
+        new Random(seed).nextBytes(content);
+        return Files.write(dir.resolve("source.img"), content);
+    }
+
     @Test
     void aStatusRequestCanWaitForAState() throws Exception {
-        byte[] content = new byte[SIZE];
-        new Random(13).nextBytes(content);
-        Path source = dir.resolve("source.img");
-        Files.write(source, content);
+        Path source = randomSource(13);
         Path cache = dir.resolve("cache.img");
         try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
              ControlServer control = ControlServer.start(new InetSocketAddress("127.0.0.1", 0), proxy)) {
@@ -115,27 +122,25 @@ class ProxyControlTest {
             assertTrue(call(control, "GET", "/status?wait=done").contains("unknown state 'done'"));
             assertTrue(call(control, "GET", "/status?wait=complete&timeout=-1").contains("timeout must be"));
 
-            var waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            var waiter = CompletableFuture.supplyAsync(() -> {
                 try {
                     return call(control, "GET", "/status?wait=complete&timeout=60");
                 } catch (Exception e) {
-                    throw new java.util.concurrent.CompletionException(e);
+                    throw new CompletionException(e);
                 }
             });
             Thread.sleep(100);
             assertTrue(!waiter.isDone(), "still waiting: the proxy is in standby");
             call(control, "POST", "/activate");
-            String complete = waiter.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            String complete = waiter.get(60, TimeUnit.SECONDS);
             assertTrue(complete.contains("\"state\":\"complete\"") && complete.contains("\"blocksPresent\":64"), complete);
         }
     }
 
     @Test
     void detachIsRefusedBeforeCompletionUnlessForcedThenAbsentBlocksFailWithEio() throws Exception {
-        byte[] content = new byte[SIZE];
-        new Random(12).nextBytes(content);
-        Path source = dir.resolve("source.img");
-        Files.write(source, content);
+        Path source = randomSource(12);
+        byte[] content = Files.readAllBytes(source);
         Path cache = dir.resolve("cache.img");
         try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
              ControlServer control = ControlServer.start(new InetSocketAddress("127.0.0.1", 0), proxy)) {

@@ -47,6 +47,8 @@ public final class ControlServer implements Closeable {
 
     private final HttpServer server;
     private final Proxy proxy;
+    /** Set on close, so that requests waiting for a state give up (the proxy is going away). */
+    private volatile boolean closed;
 
     private ControlServer(HttpServer server, Proxy proxy) {
         this.server = server;
@@ -125,7 +127,7 @@ public final class ControlServer implements Closeable {
         double seconds = seconds(query.getOrDefault("timeout", Long.toString(DEFAULT_WAIT_SECONDS)));
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         ProxyStatus status = proxy.status();
-        while (!status.stateName().equals(state) && System.nanoTime() < deadline) {
+        while (!status.stateName().equals(state) && System.nanoTime() < deadline && !closed) {
             try {
                 Thread.sleep(WAIT_POLL_MILLIS);
             } catch (InterruptedException e) {
@@ -195,6 +197,7 @@ public final class ControlServer implements Closeable {
 
     @Override
     public void close() {
+        closed = true;
         server.stop(0);
     }
 }

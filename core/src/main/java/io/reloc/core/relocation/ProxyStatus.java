@@ -19,13 +19,13 @@ import java.util.Locale;
 public record ProxyStatus(RelocationStatus relocation, String source, boolean sourceConnected, boolean paused,
                           long rateBytesPerSecond, long bytesFromSource, long backgroundBytes, boolean detached) {
 
+    /** Every {@link #stateName}. */
+    public static final List<String> STATE_NAMES = List.of("standby", "precopy", "relocating", "paused", "detached", "complete");
+
     /**
      * The state as the control plane names it: {@code standby}, {@code precopy}, {@code relocating},
      * {@code paused}, {@code complete}, or {@code detached} after a forced detach.
      */
-    /** Every {@link #stateName}. */
-    public static final List<String> STATE_NAMES = List.of("standby", "precopy", "relocating", "paused", "detached", "complete");
-
     public String stateName() {
         return switch (relocation.state()) {
             case STANDBY -> "standby";

@@ -38,16 +38,19 @@ import java.util.SplittableRandom;
  * {@code 256 random 20ms 100mbit /tmp/w --block-size 4096}. Options: {@code --block-size BYTES}
  * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
  * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
- * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive). The background copy's pacing and lane follow the system properties of
+ * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
+ * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0). The background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
+    /** Set to true to print what crossed the link in each tenth of a second. */
+    static final String TIMELINE_PROPERTY = "reloc.bench.timeline";
     private static final int CHUNK = 64 * 1024;
     private static final int PROBE_BYTES = 4096;
 
     private WanRelocationBench() {}
 
-    private record Options(int blockSize, String codec, String source, long probeMillis, String channel) {}
+    private record Options(int blockSize, String codec, String source, long probeMillis, String channel, long warmUpSeconds) {}
 
     private static Options options(String[] args, int from) {
         int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
@@ -55,6 +58,7 @@ public final class WanRelocationBench {
         String source = "reloc";
         long probe = 50;
         String channel = "adaptive";
+        long warmUp = 0;
         for (int i = from; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -63,11 +67,12 @@ public final class WanRelocationBench {
                 case "--source" -> source = value;
                 case "--probe-ms" -> probe = Long.parseLong(value);
                 case "--channel" -> channel = value;
+                case "--warm-up" -> warmUp = Long.parseLong(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; there are --block-size, --codec, --source, --probe-ms, --channel");
+                        + "; there are --block-size, --codec, --source, --probe-ms, --channel, --warm-up");
             }
         }
-        return new Options(blockSize, codec, source, probe, channel);
+        return new Options(blockSize, codec, source, probe, channel, warmUp);
     }
 
     public static void main(String[] args) throws Exception {
@@ -108,26 +113,36 @@ public final class WanRelocationBench {
         }
         String uptimeBefore = loadAverage();
         try (WanLink wan = WanLink.start(new InetSocketAddress("127.0.0.1", 0), target, link, 1)) {
-            long start = System.nanoTime();
             URI uri = URI.create("nbd://127.0.0.1:" + wan.address().getPort() + "/d?codec=" + options.codec());
+            if (options.warmUpSeconds() > 0) {
+                warmUp(uri, cache, options, plugins);
+            }
+            long start = System.nanoTime();
+            long downstreamBefore = wan.bytesDownstream();
+            long wireBefore = downstreamBefore + wan.bytesUpstream();
             Latencies latencies = new Latencies();
             try (Proxy proxy = Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
                     Duration.ofSeconds(30), 0), plugins)) {
+                Thread timeline = Boolean.getBoolean(TIMELINE_PROPERTY)
+                        ? Thread.ofPlatform().daemon().name("timeline").start(() -> timeline(wan, start))
+                        : null;
                 Thread probe = options.probeMillis() > 0
                         ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies))
                         : null;
                 while (proxy.status().relocation().state() != RelocationState.COMPLETE) {
                     Thread.sleep(20);
                 }
-                if (probe != null) {
-                    probe.interrupt();
-                    probe.join();
+                for (Thread helper : new Thread[] {probe, timeline}) {
+                    if (helper != null) {
+                        helper.interrupt();
+                        helper.join();
+                    }
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            long wire = wan.bytesDownstream() + wan.bytesUpstream();
+            long wire = wan.bytesDownstream() + wan.bytesUpstream() - wireBefore;
             double bound = allocated * 8.0 / link.bitsPerSecond();
-            double busy = wan.bytesDownstream() * 8.0 / link.bitsPerSecond() / seconds;
+            double busy = (wan.bytesDownstream() - downstreamBefore) * 8.0 / link.bitsPerSecond() / seconds;
             boolean same = Files.mismatch(source, cache) == -1;
             System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
             System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
@@ -157,6 +172,41 @@ public final class WanRelocationBench {
             });
             Files.deleteIfExists(cache);
             Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+        }
+    }
+
+    /**
+     * Relocates the same disk through the same link for {@code --warm-up} seconds, then drops that
+     * copy: the measured run then finds the server, the emulator and the proxy's code compiled, as
+     * a long-running server is, instead of all three being compiled on the same cores during the
+     * run (which a first run in a fresh JVM measures, and this bench's default still does).
+     */
+    private static void warmUp(URI uri, Path cache, Options options, Plugins plugins) throws IOException, InterruptedException {
+        try (Proxy proxy = Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
+                Duration.ofSeconds(30), 0), plugins)) {
+            Thread.sleep(options.warmUpSeconds() * 1000);
+        }
+        Files.deleteIfExists(cache);
+        Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+        Thread.sleep(1000); // what the warm-up left queued in the link drains
+    }
+
+    /**
+     * Prints to standard error what crossed towards the proxy in each tenth of a second, in MB,
+     * from the proxy's start: where a run loses time (start-up, ramp, stalls) shows at a glance.
+     */
+    private static void timeline(WanLink wan, long start) {
+        StringBuilder line = new StringBuilder("MB downstream per 100 ms:");
+        long last = wan.bytesDownstream();
+        try {
+            for (long tick = 1; ; tick++) {
+                Thread.sleep(Math.max(0, (start + tick * 100_000_000L - System.nanoTime()) / 1_000_000));
+                long now = wan.bytesDownstream();
+                line.append(String.format(Locale.ROOT, " %.1f", (now - last) / 1e6));
+                last = now;
+            }
+        } catch (InterruptedException e) {
+            System.err.println(line);
         }
     }
 

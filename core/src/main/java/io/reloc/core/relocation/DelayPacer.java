@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
  * the link, since a demand reply may wait behind the one being sent.
  *
  * <p>Startup doubles the rate every round trip until it stops growing by a quarter for three
- * round trips, then drains the queue it built at half the rate. In startup every fetch that ends
+ * round trips, then drains the queue it built at half the rate, until no more is in flight than
+ * the bandwidth-delay product. In startup every fetch that ends
  * measures the rate (what the link delivered while it was out), so that the doubling follows the
  * link within a round trip.
  *
@@ -287,6 +288,21 @@ final class DelayPacer {
         if (fetch.sentAt() >= roundStartedAt && now - roundStartedAt >= minRtt()) {
             endRound(now);
         }
+        // The queue startup built is gone once no more is in flight than the path holds: cruise
+        // at once. Waiting for a round to show short round trips lets the link idle for one or two.
+        if (phase == Phase.DRAIN && inFlight <= fetchRate() * minRtt() / 1e9) {
+            cruise();
+            // A fresh round: the fetches that end in the current one waited in that queue, and
+            // would be judged a standing queue and drained again.
+            startRound(now);
+            queuedBefore = false;
+        }
+    }
+
+    private void cruise() {
+        phase = Phase.CRUISE;
+        cycleRound = 2; // just drained: start with rounds at the measured rate
+        gain = CRUISE_GAIN;
     }
 
     private void endRound(long now) {
@@ -320,9 +336,7 @@ final class DelayPacer {
             }
             case DRAIN -> {
                 if (!queued) {
-                    phase = Phase.CRUISE;
-                    cycleRound = 2; // just drained: start with rounds at the measured rate
-                    gain = CRUISE_GAIN;
+                    cruise();
                 }
             }
             case CRUISE -> {
@@ -366,6 +380,10 @@ final class DelayPacer {
                 }
             }
         }
+        startRound(now);
+    }
+
+    private void startRound(long now) {
         roundStartedAt = now;
         roundStartDelivered = delivered;
         roundStartFetched = fetched;

@@ -2,6 +2,8 @@ package io.reloc.core.relocation;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
@@ -37,6 +39,8 @@ class DelayPacerTest {
         long wireDelivered;
         final DelayPacer pacer;
         private final PriorityQueue<Done> replies = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
+        /** When the link carried something: start and end of each reply's serialisation. */
+        private final List<long[]> busy = new ArrayList<>();
         // Measured since the last reset.
         long linkBytes;
         long worstQueue;
@@ -71,6 +75,15 @@ class DelayPacerTest {
         /** How long the reply to a demand request sent now would wait at the bottleneck. */
         long queueNow() {
             return Math.max(0, busyUntil - (now + rtt / 2 + serverNanos));
+        }
+
+        /** How long the link was carrying replies between two times. */
+        long busyBetween(long from, long to) {
+            long total = 0;
+            for (long[] interval : busy) {
+                total += Math.max(0, Math.min(to, interval[1]) - Math.max(from, interval[0]));
+            }
+            return total;
         }
 
         /** The link carries nothing for {@code nanos} (the sender stalled): what it held back then waits. */
@@ -124,6 +137,7 @@ class DelayPacerTest {
             }
             long wire = (long) (fetch.bytes() * wireRatio);
             busyUntil = start + (long) (wire * 1e9 / bytesPerSecond);
+            busy.add(new long[] {start, busyUntil});
             if (arrival >= measuredFrom) {
                 linkBytes += wire;
             }
@@ -178,10 +192,22 @@ class DelayPacerTest {
     }
 
     /**
-     * A stall of the sender (its garbage collector, a busy core) leaves a round trip's worth of
-     * replies queued at the link: every demand reply waits behind it until it is drained, which
-     * must take a few round trips, not dozens.
+     * Startup ends having queued up to a round trip's worth of fetches at the link. Draining them
+     * must stop when they are gone, not a round trip or two later (when a round shows the queue
+     * gone): until then the link idles.
      */
+    @Test
+    void startupsQueueIsDrainedWithoutIdlingTheLink() {
+        Path path = new Path(1e9, 50 * MS);
+        while (path.pacer.phase() == DelayPacer.Phase.STARTUP && path.now < 5000 * MS) {
+            path.runFor(MS);
+        }
+        long from = path.now;
+        path.runFor(500 * MS);
+        double busy = path.busyBetween(from, path.now) / (double) (path.now - from);
+        assertTrue(busy >= 0.98, "link busy after startup " + busy + ", " + path.pacer);
+    }
+
     /**
      * Data the channel compresses to 30% turns incompressible (a relocation leaves a disk's
      * zeros and text for its binaries): the fetched bytes in flight are suddenly three times as
@@ -228,6 +254,11 @@ class DelayPacerTest {
         assertTrue(path.utilisation() >= 0.85, "utilisation " + path.utilisation() + ", " + path.pacer);
     }
 
+    /**
+     * A stall of the sender (its garbage collector, a busy core) leaves a round trip's worth of
+     * replies queued at the link: every demand reply waits behind it until it is drained, which
+     * must take a few round trips, not dozens.
+     */
     @Test
     void aQueueLeftByAStallIsDrainedInAFewRoundTrips() {
         Path path = new Path(100e6, 20 * MS);

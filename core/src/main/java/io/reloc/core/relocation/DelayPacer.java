@@ -44,14 +44,8 @@ final class DelayPacer {
     static final int RATE_ROUNDS = 10;
     static final int MIN_RTT_WINDOW_SECONDS = 10;
     private static final int STARTUP_ROUNDS_WITHOUT_GROWTH = 3;
-    /**
-     * In flight before anything is measured, as TCP's initial window: 1 MiB of 64 KiB fetches.
-     * Each doubling of startup costs a round trip, and on a long fat path every round trip
-     * startup spends below the link is lost: at 1 Gbit/s and 50 ms, starting from 1 MiB instead
-     * of 256 KiB finished a 1 GiB relocation 0.2 s sooner. The price is paid on a slow link,
-     * where the first demand reads wait behind this much: 84 ms at 100 Mbit/s.
-     */
-    static final int INITIAL_FETCHES = 16;
+    /** In flight before anything is measured: a few fetches, as TCP's initial window. */
+    private static final int INITIAL_FETCHES = 4;
 
     /** How large fetches get and how much queue is tolerated. */
     record Settings(long targetQueueNanos, long runNanos, long minRunBytes, long maxRunBytes, long initialRunBytes) {
@@ -174,16 +168,12 @@ final class DelayPacer {
     synchronized long window() {
         double rate = fetchRate();
         long minRtt = minRtt();
-        long initial = INITIAL_FETCHES * settings.initialRunBytes();
         if (rate == 0 || minRtt == 0) {
-            return initial;
+            return INITIAL_FETCHES * settings.initialRunBytes();
         }
         // A cap only: pacing keeps the queue short, the cap keeps a wrong pace from flooding it.
         double bdp = rate * minRtt / 1e9;
-        long window = Math.max((long) (2 * bdp), 4 * runBytes());
-        // The first replies measure a fraction of the initial window (its fetches left together):
-        // startup never shrinks below it, as TCP's slow start never goes below its initial window.
-        return phase == Phase.STARTUP ? Math.max(window, initial) : window;
+        return Math.max((long) (2 * bdp), 4 * runBytes());
     }
 
     /** Sending rate in bytes per second, or 0 for not paced. */

@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Locale;
 
 import static java.util.Objects.requireNonNull;
 
@@ -15,6 +16,8 @@ import static java.util.Objects.requireNonNull;
  * one-line {@link CliException} that says what to check.
  */
 final class ControlClient {
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
     private final String control;
     private final String base;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -29,13 +32,26 @@ final class ControlClient {
         return send("GET", "/status", "status");
     }
 
+    /**
+     * The status JSON once the proxy's state is {@code state}, or after {@code seconds} if it is
+     * not by then: one request that the proxy answers when it gets there.
+     */
+    String awaitState(String state, double seconds) throws InterruptedException {
+        return send("GET", String.format(Locale.ROOT, "/status?wait=%s&timeout=%.3f", state, seconds), "status",
+                Duration.ofMillis((long) (seconds * 1000) + REQUEST_TIMEOUT.toMillis()));
+    }
+
     /** POSTs a command ({@code /activate}, {@code /rate?…}); returns the status JSON after it. */
     String post(String pathAndQuery, String what) throws InterruptedException {
         return send("POST", pathAndQuery, what);
     }
 
     private String send(String method, String path, String what) throws InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+        return send(method, path, what, REQUEST_TIMEOUT);
+    }
+
+    private String send(String method, String path, String what, Duration timeout) throws InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout);
         request = method.equals("GET") ? request.GET() : request.POST(HttpRequest.BodyPublishers.noBody());
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());

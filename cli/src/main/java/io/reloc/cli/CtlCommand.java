@@ -26,6 +26,10 @@ import static java.util.Objects.requireNonNull;
                 "                       before completion (absent blocks then read as EIO)",
                 "  wait [SECONDS]       block until the relocation is complete (exit 1 on timeout)"})
 final class CtlCommand implements Callable<Integer> {
+    /** Longest wait per status request while a progress bar is shown. */
+    private static final double PROGRESS_SECONDS = 0.2;
+    /** Longest wait per status request without one (well below any HTTP idle timeout). */
+    private static final double QUIET_SECONDS = 60;
     private static final String COMMANDS = "status, activate, pause, resume, rate, source, reconnect, detach or wait";
 
     private final CliContext context;
@@ -77,18 +81,24 @@ final class CtlCommand implements Callable<Integer> {
         return arguments.get(0);
     }
 
-    /** Polls until complete, showing progress on stderr (stdout keeps the final JSON for scripts). */
+    /**
+     * Waits until complete, showing progress on stderr (stdout keeps the final JSON for scripts).
+     * Each status request returns as soon as the relocation completes; with progress shown it
+     * returns after {@value #PROGRESS_SECONDS} s at the latest, to redraw the bar.
+     */
     private String waitForCompletion(ControlClient client) throws InterruptedException {
         long timeoutSeconds = arguments.isEmpty() ? Long.MAX_VALUE / 2_000_000_000L : Long.parseLong(arguments.get(0));
         long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+        boolean progress = !context.logging().quiet();
         while (true) {
-            StatusJson status = new StatusJson(client.status());
-            if (!context.logging().quiet()) {
+            double left = Math.max(0, (deadline - System.nanoTime()) / 1e9);
+            StatusJson status = new StatusJson(client.awaitState("complete", Math.min(left, progress ? PROGRESS_SECONDS : QUIET_SECONDS)));
+            if (progress) {
                 context.err().print("\r" + StatusCommand.render(status) + "   ");
                 context.err().flush();
             }
             if (status.complete()) {
-                if (!context.logging().quiet()) {
+                if (progress) {
                     context.err().println();
                 }
                 return status.json();
@@ -96,7 +106,6 @@ final class CtlCommand implements Callable<Integer> {
             if (System.nanoTime() > deadline) {
                 throw new CliException("the relocation did not complete within " + timeoutSeconds + " s; last status: " + status.json());
             }
-            Thread.sleep(200);
         }
     }
 }

@@ -13,7 +13,7 @@ import static java.util.Objects.requireNonNull;
 @Command(name = "reloc",
         mixinStandardHelpOptions = true,
         versionProvider = RelocVersion.Provider.class,
-        description = "Serve virtual disk images over NBD; relocate them live (coming).",
+        description = "Serve virtual disk images over NBD and iSCSI; relocate them live to another site.",
         footer = {"", "Run 'reloc COMMAND --help' for the options of a command.",
                 "Exit status: 0 ok, 1 runtime error, 2 usage error."})
 public final class RelocCommand implements Callable<Integer> {

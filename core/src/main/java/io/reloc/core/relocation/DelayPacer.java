@@ -24,9 +24,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Startup doubles the rate every round trip until it stops growing by a quarter for three
  * round trips, then drains the queue it built at half the rate, until no more is in flight than
- * the bandwidth-delay product. In startup every fetch that ends
- * measures the rate (what the link delivered while it was out), so that the doubling follows the
- * link within a round trip.
+ * the bandwidth-delay product. In startup every fetch that ends measures the rate (what the link
+ * delivered while it was out), so that the doubling follows the link within a round trip.
  *
  * <p>Bytes on the link. Given a count of the bytes the fetches took on the link (the relocation
  * channel compresses data and sends zeros as markers), the rates, the window's bandwidth-delay
@@ -295,7 +294,6 @@ final class DelayPacer {
             // A fresh round: the fetches that end in the current one waited in that queue, and
             // would be judged a standing queue and drained again.
             startRound(now);
-            queuedBefore = false;
         }
     }
 
@@ -303,6 +301,7 @@ final class DelayPacer {
         phase = Phase.CRUISE;
         cycleRound = 2; // just drained: start with rounds at the measured rate
         gain = CRUISE_GAIN;
+        queuedBefore = false;
     }
 
     private void endRound(long now) {

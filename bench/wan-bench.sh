@@ -5,7 +5,7 @@
 # fetch). Prints one markdown row per run, see docs/benchmarks.md "Relocation over a WAN".
 # Usage: bench/wan-bench.sh [SIZE_MIB] [RTT] [RATE] [-- OPTION...]   (defaults: 256 20ms 100mbit)
 #   options go to io.reloc.bench.WanRelocationBench: --block-size BYTES, --codec auto|none|NAME,
-#   --source reloc|nbdkit, --probe-ms N; CONTENTS="random vmlike sparse" picks the disks and
+#   --source reloc|nbdkit, --probe-ms N, --warm-up SECONDS, --idle-reads N; CONTENTS="random vmlike sparse" picks the disks and
 #   JAVA_OPTS passes system properties, e.g. JAVA_OPTS="-Dreloc.background.pacing=throughput
 #   -Dreloc.background.lane=shared" for the copy without demand-first.
 set -euo pipefail
@@ -16,8 +16,8 @@ SIZE=${1:-256}; RTT=${2:-20ms}; RATE=${3:-100mbit}
 shift $(( $# < 3 ? $# : 3 )); [[ ${1:-} == -- ]] && shift
 WORK=${BENCH_DIR:-/tmp/reloc-wan-bench}
 mkdir -p "$WORK"   # disks are kept and reused between runs; caches are removed after each
-echo "| content | size | link | source | codec, blocks | allocated | time to complete | bound | utilisation | link busy | on the wire | wire/allocated | demand p50 | demand p99 | reads | bottleneck queue p50 / p99 | result | load before → after |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| content | size | link | source | codec, blocks | allocated | time to complete | bound | utilisation | link busy | on the wire | wire/allocated | demand p50 | demand p99 | reads | bottleneck queue p50 / p99 | demand p50 / p99, link idle | result | load before → after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for content in ${CONTENTS:-random vmlike sparse}; do
   # shellcheck disable=SC2086
   "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \

@@ -39,7 +39,8 @@ import java.util.SplittableRandom;
  * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
  * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
  * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
- * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0). The background copy's pacing and lane follow the system properties of
+ * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0),
+ * {@code --idle-reads N} (first, N demand reads with the background copy paused: the idle link's figure). The background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
@@ -50,7 +51,8 @@ public final class WanRelocationBench {
 
     private WanRelocationBench() {}
 
-    private record Options(int blockSize, String codec, String source, long probeMillis, String channel, long warmUpSeconds) {}
+    private record Options(int blockSize, String codec, String source, long probeMillis, String channel, long warmUpSeconds,
+                           int idleReads) {}
 
     private static Options options(String[] args, int from) {
         int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
@@ -59,6 +61,7 @@ public final class WanRelocationBench {
         long probe = 50;
         String channel = "adaptive";
         long warmUp = 0;
+        int idleReads = 0;
         for (int i = from; i < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -68,11 +71,15 @@ public final class WanRelocationBench {
                 case "--probe-ms" -> probe = Long.parseLong(value);
                 case "--channel" -> channel = value;
                 case "--warm-up" -> warmUp = Long.parseLong(value);
+                case "--idle-reads" -> idleReads = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; there are --block-size, --codec, --source, --probe-ms, --channel, --warm-up");
+                        + "; there are --block-size, --codec, --source, --probe-ms, --channel, --warm-up, --idle-reads");
             }
         }
-        return new Options(blockSize, codec, source, probe, channel, warmUp);
+        if (idleReads > 0 && probe <= 0) {
+            throw new IllegalArgumentException("--idle-reads needs demand reads (--probe-ms above 0)");
+        }
+        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads);
     }
 
     public static void main(String[] args) throws Exception {
@@ -117,17 +124,17 @@ public final class WanRelocationBench {
             if (options.warmUpSeconds() > 0) {
                 warmUp(uri, cache, options, plugins);
             }
+            Latencies idle = idleReads(uri, cache, options, plugins, wan);
             long start = System.nanoTime();
             long downstreamBefore = wan.bytesDownstream();
             long wireBefore = downstreamBefore + wan.bytesUpstream();
             Latencies latencies = new Latencies();
-            try (Proxy proxy = Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
-                    Duration.ofSeconds(30), 0), plugins)) {
+            try (Proxy proxy = startProxy(uri, cache, options, plugins)) {
                 Thread timeline = Boolean.getBoolean(TIMELINE_PROPERTY)
                         ? Thread.ofPlatform().daemon().name("timeline").start(() -> timeline(wan, start))
                         : null;
                 Thread probe = options.probeMillis() > 0
-                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies))
+                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE))
                         : null;
                 while (proxy.status().relocation().state() != RelocationState.COMPLETE) {
                     Thread.sleep(20);
@@ -146,12 +153,12 @@ public final class WanRelocationBench {
             boolean same = Files.mismatch(source, cache) == -1;
             System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
             System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
-                            + "| %.1f MiB | %.3f | %s | %s | %s → %s |%n",
+                            + "| %.1f MiB | %.3f | %s | %s | %s | %s → %s |%n",
                     content, size >> 20, args[3], args[2], options.source(), options.source().equals("reloc")
                             ? options.codec() + (options.channel().equals("adaptive") ? "" : " (" + options.channel() + ")") : "plain NBD",
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
-                    same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());
+                    idle.idleSummary(), same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());
             if (!same) {
                 System.exit(1);
             }
@@ -175,6 +182,12 @@ public final class WanRelocationBench {
         }
     }
 
+    /** An active proxy relocating into {@code cache}, as the bench measures it. */
+    private static Proxy startProxy(URI uri, Path cache, Options options, Plugins plugins) throws IOException {
+        return Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
+                Duration.ofSeconds(30), 0), plugins);
+    }
+
     /**
      * Relocates the same disk through the same link for {@code --warm-up} seconds, then drops that
      * copy: the measured run then finds the server, the emulator and the proxy's code compiled, as
@@ -182,13 +195,34 @@ public final class WanRelocationBench {
      * run (which a first run in a fresh JVM measures, and this bench's default still does).
      */
     private static void warmUp(URI uri, Path cache, Options options, Plugins plugins) throws IOException, InterruptedException {
-        try (Proxy proxy = Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
-                Duration.ofSeconds(30), 0), plugins)) {
+        try (Proxy proxy = startProxy(uri, cache, options, plugins)) {
             Thread.sleep(options.warmUpSeconds() * 1000);
         }
         Files.deleteIfExists(cache);
         Files.deleteIfExists(ProxyConfig.defaultMap(cache));
         Thread.sleep(1000); // what the warm-up left queued in the link drains
+    }
+
+    /**
+     * The same demand reads through the same link with the background copy paused, {@code
+     * --idle-reads} of them, before the measured run: what the link, the emulator and both ends
+     * give a lone 4 KiB read, against which the reads during the copy show what background
+     * traffic adds. (On a virtual machine a sleeping thread can wait milliseconds for its core,
+     * which an idle link's reads pay too.)
+     */
+    private static Latencies idleReads(URI uri, Path cache, Options options, Plugins plugins, WanLink wan)
+            throws IOException, InterruptedException {
+        Latencies idle = new Latencies();
+        if (options.idleReads() > 0) {
+            try (Proxy proxy = startProxy(uri, cache, options, plugins)) {
+                proxy.pause();
+                Thread.sleep(1000); // the fetches sent before the pause arrive
+                probe(proxy, wan, options, idle, options.idleReads());
+            }
+            Files.deleteIfExists(cache);
+            Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+        }
+        return idle;
     }
 
     /**
@@ -214,13 +248,13 @@ public final class WanRelocationBench {
      * A VM reading 4 KiB at a random block the copy has not reached yet, every {@code probeMillis}:
      * each such read is a demand fetch across the link.
      */
-    private static void probe(Proxy proxy, WanLink wan, Options options, Latencies latencies) {
+    private static void probe(Proxy proxy, WanLink wan, Options options, Latencies latencies, long reads) {
         SplittableRandom random = new SplittableRandom(7);
         var device = proxy.device();
         long blocks = device.geometry().blockCount();
         ByteBuffer buffer = ByteBuffer.allocate(PROBE_BYTES);
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            for (long done = 0; done < reads && !Thread.currentThread().isInterrupted(); ) {
                 Thread.sleep(options.probeMillis());
                 long block = -1;
                 for (int tries = 0; tries < 100 && block < 0; tries++) {
@@ -238,6 +272,7 @@ public final class WanRelocationBench {
                 long t0 = System.nanoTime();
                 device.read(offset, buffer);
                 latencies.add(t0, System.nanoTime() - t0);
+                done++;
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -274,12 +309,25 @@ public final class WanRelocationBench {
             if (values.isEmpty()) {
                 return "– | – | 0 | –";
             }
-            List<Long> sorted = new ArrayList<>(values);
-            Collections.sort(sorted);
-            List<Long> queue = new ArrayList<>(backlogs);
-            Collections.sort(queue);
+            List<Long> sorted = sorted(values);
+            List<Long> queue = sorted(backlogs);
             return String.format(Locale.ROOT, "%.1f ms | %.1f ms | %d | %.1f / %.1f ms", percentile(sorted, 50),
                     percentile(sorted, 99), sorted.size(), percentile(queue, 50), percentile(queue, 99));
+        }
+
+        /** p50 / p99 of the reads, for the idle-link column. */
+        synchronized String idleSummary() {
+            if (values.isEmpty()) {
+                return "–";
+            }
+            List<Long> sorted = sorted(values);
+            return String.format(Locale.ROOT, "%.1f / %.1f ms (%d)", percentile(sorted, 50), percentile(sorted, 99), sorted.size());
+        }
+
+        private static List<Long> sorted(List<Long> values) {
+            List<Long> sorted = new ArrayList<>(values);
+            Collections.sort(sorted);
+            return sorted;
         }
 
         private static double percentile(List<Long> sorted, double p) {

@@ -7,6 +7,7 @@ import io.reloc.bench.workload.Latencies;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -31,6 +32,11 @@ public final class LinkLatencyBench {
     private record Options(int bytes, long gapMillis, int rounds) {}
 
     public static void main(String[] args) throws IOException, InterruptedException {
+        run(args, System.out);
+    }
+
+    /** Measures as {@link #main} does and prints the table to {@code out}. */
+    static void run(String[] args, PrintStream out) throws IOException, InterruptedException {
         if (args.length < 2) {
             throw new IllegalArgumentException("usage: LinkLatencyBench RTT RATE [--bytes N] [--gap-ms N] [--rounds N]");
         }
@@ -45,10 +51,10 @@ public final class LinkLatencyBench {
                 emulated = exchange(link.address(), options);
             }
             double serialisation = settings.bitsPerSecond() == 0 ? 0 : options.bytes() * 8e3 / settings.bitsPerSecond();
-            System.out.println("| path | reply | gap | rounds | min | p50 | p90 | p99 | RTT + serialisation |");
-            System.out.println("|---|---|---|---|---|---|---|---|---|");
-            row("loopback", plain, options, 0);
-            row("emulator, " + args[1] + ", " + args[0] + " RTT", emulated, options,
+            out.println("| path | reply | gap | rounds | min | p50 | p90 | p99 | RTT + serialisation |");
+            out.println("|---|---|---|---|---|---|---|---|---|");
+            row(out, "loopback", plain, options, 0);
+            row(out, "emulator, " + args[1] + ", " + args[0] + " RTT", emulated, options,
                     settings.rtt().toNanos() / 1e6 + serialisation);
         }
     }
@@ -68,8 +74,14 @@ public final class LinkLatencyBench {
         if ((args.length - 2) % 2 != 0) {
             throw new IllegalArgumentException("option " + args[args.length - 1] + " has no value");
         }
-        if (bytes < 1 || gap < 0 || rounds < 10) {
-            throw new IllegalArgumentException("--bytes must be at least 1, --gap-ms at least 0, --rounds at least 10");
+        if (bytes < 1) {
+            throw new IllegalArgumentException("--bytes must be at least 1, not " + bytes);
+        }
+        if (gap < 0) {
+            throw new IllegalArgumentException("--gap-ms must not be negative, not " + gap);
+        }
+        if (rounds < 10) {
+            throw new IllegalArgumentException("--rounds must be at least 10 (the first tenth warms up), not " + rounds);
         }
         return new Options(bytes, gap, rounds);
     }
@@ -119,8 +131,8 @@ public final class LinkLatencyBench {
         return latencies;
     }
 
-    private static void row(String path, Latencies latencies, Options options, double floorMillis) {
-        System.out.printf(Locale.ROOT, "| %s | %d B | %d ms | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %s |%n", path, options.bytes(),
+    private static void row(PrintStream out, String path, Latencies latencies, Options options, double floorMillis) {
+        out.printf(Locale.ROOT, "| %s | %d B | %d ms | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %s |%n", path, options.bytes(),
                 options.gapMillis(), latencies.count(), latencies.percentileMillis(0), latencies.percentileMillis(50),
                 latencies.percentileMillis(90), latencies.percentileMillis(99),
                 floorMillis == 0 ? "–" : String.format(Locale.ROOT, "%.2f ms", floorMillis));

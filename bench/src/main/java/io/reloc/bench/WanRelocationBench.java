@@ -92,8 +92,7 @@ public final class WanRelocationBench {
         Path source = dir.resolve("source-" + content + "-" + (size >> 20) + ".img");
         long allocated = writeOnce(source, size, content, 42);
         Path cache = dir.resolve("cache-" + content + ".img");
-        Files.deleteIfExists(cache);
-        Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+        dropCopy(cache);
 
         Plugins plugins = Plugins.load();
         ExportRegistry exports = new ExportRegistry();
@@ -177,8 +176,7 @@ public final class WanRelocationBench {
                     // exiting
                 }
             });
-            Files.deleteIfExists(cache);
-            Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+            dropCopy(cache);
         }
     }
 
@@ -186,6 +184,12 @@ public final class WanRelocationBench {
     private static Proxy startProxy(URI uri, Path cache, Options options, Plugins plugins) throws IOException {
         return Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
                 Duration.ofSeconds(30), 0), plugins);
+    }
+
+    /** Removes a relocated copy and its map: every relocation of the bench starts from nothing. */
+    private static void dropCopy(Path cache) throws IOException {
+        Files.deleteIfExists(cache);
+        Files.deleteIfExists(ProxyConfig.defaultMap(cache));
     }
 
     /**
@@ -198,8 +202,7 @@ public final class WanRelocationBench {
         try (Proxy proxy = startProxy(uri, cache, options, plugins)) {
             Thread.sleep(options.warmUpSeconds() * 1000);
         }
-        Files.deleteIfExists(cache);
-        Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+        dropCopy(cache);
         Thread.sleep(1000); // what the warm-up left queued in the link drains
     }
 
@@ -219,8 +222,7 @@ public final class WanRelocationBench {
                 Thread.sleep(1000); // the fetches sent before the pause arrive
                 probe(proxy, wan, options, idle, options.idleReads());
             }
-            Files.deleteIfExists(cache);
-            Files.deleteIfExists(ProxyConfig.defaultMap(cache));
+            dropCopy(cache);
         }
         return idle;
     }

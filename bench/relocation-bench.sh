@@ -18,6 +18,7 @@
 # Each figure is the best of REPS runs, since other work on a shared machine only ever slows a run.
 # Needs nbdkit, nbdcopy, fio with the nbd engine, curl, jq and python3 (to pick free ports).
 set -euo pipefail
+shopt -s inherit_errexit   # a failure inside $(...) stops the benchmark too
 
 ROOT=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 RELOC=$ROOT/reloc
@@ -172,12 +173,18 @@ relocate() {
     awk -v a="$t0" -v s="$ta" -v b="$t1" 'BEGIN { printf "%.3f/%.3f", b - a, b - s }'
 }
 
+# nbdcopy_time URI: seconds for nbdcopy to copy URI to a file. The copy is checked and removed
+# at once, before anything else writes, as each relocation's copy is: in a VM, writing a gigabyte
+# into memory the guest has not used lately costs about 1.3 s more (the host backs the pages on
+# first touch), so each writer should find the pages the previous one freed. (Until 28 Nov the
+# copy stayed until the next nbdcopy, so every relocation wrote beside it.)
 nbdcopy_time() {
     local t0 t1
-    rm -f -- "$WORK/copy.img"
     t0=$(now)
     nbdcopy --flush "$1" "$WORK/copy.img"
     t1=$(now)
+    cmp -s "$WORK/source.img" "$WORK/copy.img" || die "nbdcopy produced a different image"
+    rm -f -- "$WORK/copy.img"
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 
@@ -186,15 +193,11 @@ for ((rep = 0; rep < REPS; rep++)); do
     echo "(a) relocation, run $((rep + 1)) of $REPS ..." >&2
     A_SERVE_COPY+=("$(nbdcopy_time "$SERVE_URI")")
     A_SERVE+=("$(relocate "reloc-$rep" "$SERVE_URI")")
-    # Each copy is removed before the next one is written, as nbdcopy's is: in a VM, writing a
-    # gigabyte into memory the guest has not used lately costs about 1.3 s more (the host backs
-    # the pages on first touch), and kept copies made every second relocation of a run pay it.
     rm -f -- "$WORK"/reloc-"$rep".img*
     A_KIT_COPY+=("$(nbdcopy_time "$KIT_URI")")
     A_KIT+=("$(relocate "kit-$rep" "$KIT_URI")")
     rm -f -- "$WORK"/kit-"$rep".img*
 done
-cmp -s "$WORK/source.img" "$WORK/copy.img" || die "nbdcopy produced a different image"
 
 # ---- (b) serving a fully present disk ---------------------------------------------------------
 echo "(b) relocating once more to serve the completed disk ..." >&2

@@ -25,7 +25,6 @@ RELOC=$ROOT/reloc
 SIZE=${SIZE:-1G}
 RUNTIME=${RUNTIME:-15}
 REPS=${REPS:-2}
-BUSY_RATE=${BUSY_RATE:-200M}
 # Scratch space (about 4 times SIZE) inside the repository: other people's clean-ups of /tmp
 # have removed it under a running benchmark on shared machines.
 mkdir -p "${BENCH_DIR:=$ROOT/bench/target}"
@@ -59,6 +58,9 @@ BYTES=$(numfmt --from=iec "${SIZE%B}")
 (( BYTES >= 4 << 20 && BYTES % (4 << 20) == 0 )) || die "SIZE must be a multiple of 4M"
 # (c) reads two regions at the end of the disk: 64 MiB each, a quarter of smaller disks.
 REGION=$(( BYTES / 4 < 64 << 20 ? BYTES / 4 : 64 << 20 ))
+# The busy copier must not reach them while fio reads (a few seconds): 200 MiB/s, less on disks
+# under a gigabyte (at 200 MiB/s it passed a 64 MiB disk's regions before fio began).
+BUSY_RATE=${BUSY_RATE:-$(( (BYTES - 2 * REGION) / 4 < 200 << 20 ? (BYTES - 2 * REGION) / 4 >> 20 : 200 ))M}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -59,8 +59,10 @@ BYTES=$(numfmt --from=iec "${SIZE%B}")
 # (c) reads two regions at the end of the disk: 64 MiB each, a quarter of smaller disks.
 REGION=$(( BYTES / 4 < 64 << 20 ? BYTES / 4 : 64 << 20 ))
 # The busy copier must not reach them while fio reads (a few seconds): 200 MiB/s, less on disks
-# under a gigabyte (at 200 MiB/s it passed a 64 MiB disk's regions before fio began).
-BUSY_RATE=${BUSY_RATE:-$(( (BYTES - 2 * REGION) / 4 < 200 << 20 ? (BYTES - 2 * REGION) / 4 >> 20 : 200 ))M}
+# under a gigabyte (at 200 MiB/s it passed a 64 MiB disk's regions before fio began), and at
+# least 1M/s (0 would mean no limit at all).
+BUSY_MIB=$(( (BYTES - 2 * REGION) / 4 >> 20 ))
+BUSY_RATE=${BUSY_RATE:-$(( BUSY_MIB < 1 ? 1 : BUSY_MIB > 200 ? 200 : BUSY_MIB ))M}
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

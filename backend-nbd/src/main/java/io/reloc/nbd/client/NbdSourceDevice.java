@@ -276,6 +276,13 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
         return channel.payloadBytes() + channel.zeroBatches() * RelocChannel.batchSize(0) + plainBytes.get();
     }
 
+    /** What {@link #linkBytesReceived}'s replies carried: batches decoded, zero runs, plain replies. */
+    @Override
+    public long dataBytesReceived() {
+        ChannelStats.Snapshot channel = channelStats.snapshot();
+        return channel.decodedBytes() + channel.zeroBytes() + plainBytes.get();
+    }
+
     /** What came over the relocation channel (all zero when it is not in use). */
     public ChannelStats channelStats() {
         return channelStats;

@@ -93,6 +93,8 @@ class RelocChannelTest {
             assertTrue(s.payloadBytes() < SIZE / 2, s.toString());
             // What the pacer counts: the payloads plus a header per zero marker.
             assertEquals(s.payloadBytes() + s.zeroBatches() * RelocChannel.batchSize(0), device.linkBytesReceived());
+            // And the data those bytes carried: every byte read, once (the reads do not overlap).
+            assertEquals(SIZE, device.dataBytesReceived());
         }
     }
 
@@ -156,6 +158,7 @@ class RelocChannelTest {
             // Plain reads cost their size, and an unaligned read the aligned range around it.
             long link = device.linkBytesReceived();
             assertTrue(link >= content.length && link <= content.length + 8192, "link bytes " + link);
+            assertEquals(link, device.dataBytesReceived(), "plain replies carry what they cost");
         }
         try (NbdServer server = server(content, ChannelCodecs.none());
              NbdSourceDevice device = NbdSourceDevice.open(NbdUri.tcp("127.0.0.1", server.localAddress().getPort(), "disk"))) {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -81,8 +80,8 @@ public final class BackgroundCopier implements AutoCloseable {
         this.pacer = pacer(device.geometry().blockSize(), device.backgroundLinkBytes());
     }
 
-    /** @param linkBytes the background lane's count of bytes on the link, or null to pace by bytes fetched */
-    private static DelayPacer pacer(int blockSize, LongSupplier linkBytes) {
+    /** @param linkBytes the background lane's counts of bytes on the link, or null to pace by bytes fetched */
+    private static DelayPacer pacer(int blockSize, io.reloc.core.net.LinkBytes linkBytes) {
         String pacing = System.getProperty(PACING_PROPERTY, "delay");
         switch (pacing) {
             case "delay" -> {

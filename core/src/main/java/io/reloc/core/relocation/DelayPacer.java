@@ -1,5 +1,7 @@
 package io.reloc.core.relocation;
 
+import io.reloc.core.net.LinkBytes;
+
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -30,7 +32,8 @@ import java.util.function.LongSupplier;
  * <p>Bytes on the link. Given a count of the bytes the fetches took on the link (the relocation
  * channel compresses data and sends zeros as markers), the rates, the window's bandwidth-delay
  * product and the queue judged are in those bytes, and the link bytes a fetched byte costs
- * (measured per round trip) turn them into bytes to fetch. Counted in fetched bytes instead,
+ * (measured per round trip, from the link's count of the data bytes it carried, read at the same
+ * moments: fetches end later than their bytes arrive) turn them into bytes to fetch. Counted in fetched bytes instead,
  * a rate measured on compressible data is several times the link's, and when the data turns
  * incompressible that rate fills the link's queue with round trips of replies until the
  * rate filter forgets it, ten rounds later. Without the count, link and fetched bytes are the
@@ -78,11 +81,14 @@ final class DelayPacer {
     private final LongSupplier clock;
     private final Settings settings;
     /** Bytes the fetches took on the link so far; null to count fetched bytes. */
-    private final LongSupplier linkBytes;
+    private final LinkBytes linkBytes;
     private final long linkBytesAtStart;
+    private final long dataBytesAtStart;
     /** Fetched bytes delivered (equal to {@link #delivered} without a link count). */
     private long fetched;
-    private long roundStartFetched;
+    /** The data bytes that {@link #delivered} link bytes carried, read with them. */
+    private long dataDelivered;
+    private long roundStartData;
     /** Link bytes per fetched byte, as the last round measured it. */
     private double linkPerFetched = 1;
     /** Rate samples per round; the front is the maximum of the window. */
@@ -116,12 +122,13 @@ final class DelayPacer {
         this(clock, settings, null);
     }
 
-    /** @param linkBytes bytes the fetches took on the link so far (a counter), or null to count fetched bytes */
-    DelayPacer(LongSupplier clock, Settings settings, LongSupplier linkBytes) {
+    /** @param linkBytes the counts of what the fetches took on the link, or null to count fetched bytes */
+    DelayPacer(LongSupplier clock, Settings settings, LinkBytes linkBytes) {
         this.clock = clock;
         this.settings = settings;
         this.linkBytes = linkBytes;
-        this.linkBytesAtStart = linkBytes == null ? 0 : linkBytes.getAsLong();
+        this.linkBytesAtStart = linkBytes == null ? 0 : linkBytes.linkBytesReceived();
+        this.dataBytesAtStart = linkBytes == null ? 0 : linkBytes.dataBytesReceived();
         long now = clock.getAsLong();
         this.nextSendAt = now;
         this.roundStartedAt = now;
@@ -138,11 +145,14 @@ final class DelayPacer {
     }
 
     /**
-     * Link bytes delivered since this pacer began. The count may lag for a moment (a connection
-     * being replaced); this never goes back.
+     * Reads the link's counts since this pacer began: link bytes delivered and the data bytes
+     * they carried, at one moment, so that the ratio of any two readings' differences is what the
+     * link carried in between. A count may lag for a moment (a connection being replaced); these
+     * never go back.
      */
-    private long linkDelivered() {
-        return Math.max(delivered, linkBytes.getAsLong() - linkBytesAtStart);
+    private void readLinkCounts() {
+        delivered = Math.max(delivered, linkBytes.linkBytesReceived() - linkBytesAtStart);
+        dataDelivered = Math.max(dataDelivered, linkBytes.dataBytesReceived() - dataBytesAtStart);
     }
 
     /** The most a round delivered, over the last {@value #RATE_ROUNDS}; 0 before the first. */
@@ -214,7 +224,7 @@ final class DelayPacer {
     synchronized Fetch sent(long bytes) {
         long now = clock.getAsLong();
         if (linkBytes != null) {
-            delivered = linkDelivered();
+            readLinkCounts();
         }
         // Sent neither as fast as the pacing allows nor up to the window: the copier had nothing
         // to send, so what this round measures may be less than the link can do.
@@ -229,7 +239,7 @@ final class DelayPacer {
             // with no estimate before is believed and then paces the copier at that rate.
             roundStartedAt = now;
             roundStartDelivered = delivered;
-            roundStartFetched = fetched;
+            roundStartData = dataDelivered;
         }
         inFlight += bytes;
         double pace = pacingRate();
@@ -269,7 +279,11 @@ final class DelayPacer {
             return;
         }
         fetched += moved;
-        delivered = linkBytes == null ? fetched : linkDelivered();
+        if (linkBytes == null) {
+            delivered = fetched;
+        } else {
+            readLinkCounts();
+        }
         long rtt = Math.max(1, now - fetch.sentAt());
         addRtt(now, rtt);
         roundMinRtt = Math.min(roundMinRtt, rtt);
@@ -308,9 +322,9 @@ final class DelayPacer {
         round++;
         long minRtt = minRtt();
         double roundRate = (delivered - roundStartDelivered) * 1e9 / (now - roundStartedAt);
-        if (linkBytes != null && fetched > roundStartFetched && delivered > roundStartDelivered) {
+        if (linkBytes != null && dataDelivered > roundStartData && delivered > roundStartDelivered) {
             // Bounded, so that a miscount (another user of the count) cannot stop or flood the copy.
-            linkPerFetched = Math.clamp((double) (delivered - roundStartDelivered) / (fetched - roundStartFetched), 0.01, 2.0);
+            linkPerFetched = Math.clamp((double) (delivered - roundStartDelivered) / (dataDelivered - roundStartData), 0.01, 2.0);
         }
         // A round that had nothing to send says only that the link is at least this fast.
         if (!roundAppLimited || roundRate > roundsRate()) {
@@ -385,7 +399,7 @@ final class DelayPacer {
     private void startRound(long now) {
         roundStartedAt = now;
         roundStartDelivered = delivered;
-        roundStartFetched = fetched;
+        roundStartData = dataDelivered;
         roundAppLimited = false;
         roundMinRtt = Long.MAX_VALUE;
         roundFetches = 0;

@@ -54,6 +54,8 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
     private final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
     /** Link bytes counted by connections since dropped (written under lock). */
     private volatile long droppedLinkBytes;
+    /** Their data bytes (written under lock). */
+    private volatile long droppedDataBytes;
     /** The connection whose link bytes count now: {@link #connection}, readable without the lock. */
     private volatile BlockDevice counting;
     /** Whether the connections count link bytes themselves (else the bytes read stand for them). */
@@ -261,6 +263,7 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
             counting = null;
             // After the connection left the count: a reader meanwhile sees too little, never twice.
             droppedLinkBytes += linkBytesOf(source);
+            droppedDataBytes += source instanceof LinkBytes counted ? counted.dataBytesReceived() : 0;
             try {
                 source.close();
             } catch (IOException e) {
@@ -282,6 +285,16 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
         }
         BlockDevice current = counting;
         return droppedLinkBytes + (current == null ? 0 : linkBytesOf(current));
+    }
+
+    /** The data bytes of {@link #linkBytesReceived}'s replies; the bytes read when the connections do not count. */
+    @Override
+    public long dataBytesReceived() {
+        if (!countsLinkBytes) {
+            return bytesRead.get();
+        }
+        BlockDevice current = counting;
+        return droppedDataBytes + (current instanceof LinkBytes counted ? counted.dataBytesReceived() : 0);
     }
 
     private long linkBytesOf(BlockDevice source) {

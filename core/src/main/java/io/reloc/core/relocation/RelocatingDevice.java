@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
-import java.util.function.LongSupplier;
 
 import static java.util.Objects.requireNonNull;
 
@@ -973,11 +972,11 @@ public final class RelocatingDevice implements BlockDevice {
     }
 
     /**
-     * The bytes background fetches took on the link so far, when background copy has a lane of
-     * its own that counts them; null otherwise (a shared lane also carries the clients' fetches).
+     * The counts of bytes background fetches took on the link, when background copy has a lane
+     * of its own that counts them; null otherwise (a shared lane also carries the clients' fetches).
      */
-    public LongSupplier backgroundLinkBytes() {
-        return backgroundSource instanceof LinkBytes lane ? lane::linkBytesReceived : null;
+    public LinkBytes backgroundLinkBytes() {
+        return backgroundSource instanceof LinkBytes lane ? lane : null;
     }
 
     /**

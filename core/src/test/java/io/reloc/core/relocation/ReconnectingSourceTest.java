@@ -88,6 +88,11 @@ class ReconnectingSourceTest {
         }
 
         @Override
+        public long dataBytesReceived() {
+            return 4 * link.get();
+        }
+
+        @Override
         public void close() {} // the backing source is shared by the tests
     }
 
@@ -100,10 +105,12 @@ class ReconnectingSourceTest {
         counted.redirect(() -> new CountingConnection(backing), "test again"); // drops the connection
         read(counted, 0, 800);
         assertEquals(1200, counted.linkBytesReceived(), "the first connection's bytes stay counted");
+        assertEquals(4800, counted.dataBytesReceived(), "and so do the data bytes");
 
         ReconnectingSource plain = new ReconnectingSource(opener(backing), "test", Duration.ofSeconds(20));
         read(plain, 0, 4000);
         assertEquals(4000, plain.linkBytesReceived(), "a connection that does not count: the bytes read");
+        assertEquals(4000, plain.dataBytesReceived());
     }
 
     @Test

@@ -375,7 +375,7 @@ class DelayPacerTest {
         path.runFor(3000 * MS);
         path.reset();
         path.runFor(5000 * MS);
-        assertTrue(path.utilisation() >= 0.6, "utilisation " + path.utilisation() + ", seed " + seed + ", " + path.pacer);
+        assertTrue(path.utilisation() >= 0.7, "utilisation " + path.utilisation() + ", seed " + seed + ", " + path.pacer);
     }
 
     /**
@@ -470,6 +470,8 @@ class DelayPacerTest {
                 + path.bytesPerSecond / 1e6 + " MB/s link, seed " + seed + ", " + path.pacer);
         assertTrue(worstInFlight <= 3 * bdp, "up to " + (worstInFlight >> 10) + " KiB in flight on a path holding "
                 + ((long) bdp >> 10) + ", seed " + seed + ", " + path.pacer);
+        // The client is deaf a fifth of the time, and a window of twice the path cannot cover a
+        // stall of three round trips: 0.67-0.84 of the link for seeds 1-8.
         assertTrue(path.utilisation() >= 0.6, "utilisation " + path.utilisation() + ", seed " + seed + ", " + path.pacer);
     }
 

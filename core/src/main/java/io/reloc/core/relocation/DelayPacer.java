@@ -15,7 +15,10 @@ import java.util.function.LongSupplier;
  * {@value #MIN_RTT_WINDOW_SECONDS} s), and sends at that rate, which by itself builds no queue.
  * To find out whether the link could carry more, one round trip in eight sends a little faster
  * (by {@code targetQueue / minRtt}, so at most one target's worth of queue forms) and the next
- * one as much slower, which drains what the probe queued. A round trip whose fastest fetch took
+ * one as much slower, which drains what the probe queued. After a cycle in which the rate grew by
+ * half the probe or more and no queue formed, the next probe goes twice as far (up to 25%, BBR's
+ * gain; the probe that finds the link full then queues its own share of a round trip, once);
+ * after any other cycle, back to the small step. A round trip whose fastest fetch took
  * longer than the minimum plus twice the target, twice in a row, means a standing queue (the link slowed, or
  * clients took part of it): the rate estimate is replaced by what that round trip delivered and
  * the next round trip drains. Judging by the fastest fetch of a round trip keeps the controller
@@ -70,6 +73,8 @@ final class DelayPacer {
     /** Rounds per probing cycle in CRUISE: probe up, drain, then six at the measured rate. */
     private static final int CYCLE = 8;
     private static final double CRUISE_GAIN = 0.98;
+    /** The largest probe step, BBR's probing gain of 1.25. */
+    private static final double MAX_PROBE_STEP = 0.25;
     /** Fetches a round needs for one round to show a queue worth draining at once. */
     private static final int LARGE_QUEUE_FETCHES = 8;
     /**
@@ -117,6 +122,13 @@ final class DelayPacer {
     private int cycleRound;
     private boolean queuedBefore;
     private long standingQueues;
+    /** What the probe step is multiplied by: doubled by each probe the link absorbed, 1 after one it did not. */
+    private double probeScale = 1;
+    /** The step of the current cycle's probe, and the rate before it. */
+    private double probe;
+    private double probeFrom;
+    /** Whether a round since the last probe showed a queue. */
+    private boolean cycleQueued;
 
     DelayPacer(LongSupplier clock, Settings settings) {
         this(clock, settings, null);
@@ -313,6 +325,8 @@ final class DelayPacer {
 
     private void cruise() {
         phase = Phase.CRUISE;
+        probeScale = 1;
+        probeFrom = 0;
         cycleRound = 2; // just drained: start with rounds at the measured rate
         gain = CRUISE_GAIN;
         queuedBefore = false;
@@ -365,6 +379,10 @@ final class DelayPacer {
                 // to half the round trip keep a queue and lose up to 39% of the link.)
                 boolean large = queued && roundFetches >= LARGE_QUEUE_FETCHES
                         && roundMinRtt - minRtt > Math.max(minRtt / 2, 4 * settings.targetQueueNanos());
+                if (standing || large) {
+                    probeScale = 1;
+                    probeFrom = 0;
+                }
                 if (standing && cycleRound != 1) {
                     // A standing queue: the link gives less than estimated. Believe what got
                     // through (but at most a fifth less per round, in case it was a stall after
@@ -384,9 +402,22 @@ final class DelayPacer {
                     cycleRound = 1;
                 } else {
                     cycleRound = (cycleRound + 1) % CYCLE;
+                    cycleQueued |= queued;
+                    if (cycleRound == 0) {
+                        // The rate grew by at least half the last probe in a cycle without a
+                        // queue: the link has more to give, maybe much more (the rate was measured
+                        // while a core was busy, or the link got faster). Probe twice as far this
+                        // time. With the step alone, 2% at 50 ms, the copy found the other half of
+                        // a link it had underestimated in fourteen seconds.
+                        boolean absorbed = probeFrom > 0 && !cycleQueued && best >= probeFrom * (1 + probe / 2);
+                        probeScale = absorbed ? Math.min(2 * probeScale, MAX_PROBE_STEP / step) : 1;
+                        probe = Math.min(MAX_PROBE_STEP, step * probeScale);
+                        probeFrom = best;
+                        cycleQueued = false;
+                    }
                     gain = switch (cycleRound) {
-                        case 0 -> 1 + step;
-                        case 1 -> 1 - step;
+                        case 0 -> 1 + probe;
+                        case 1 -> 1 - probe;
                         // Slightly below the estimate, which a noisy round may have set too high.
                         default -> CRUISE_GAIN;
                     };

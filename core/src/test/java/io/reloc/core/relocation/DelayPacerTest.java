@@ -344,6 +344,27 @@ class DelayPacerTest {
         assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
     }
 
+    /**
+     * On a long path the probe step is small (1 ms of queue in 50 ms: 2%), and one probe in eight
+     * round trips grows the rate by 5% a second: a copy that measured half the link while its
+     * JVM was compiling (a cold start at 1 Gbit/s) took fourteen seconds to find the rest.
+     * Probes the link absorbs must grow, and the queue must stay short once the link is full.
+     */
+    @Test
+    void findsTheRestOfALongPathWithinAFewSeconds() {
+        Path path = new Path(500e6, 50 * MS);
+        path.runFor(3000 * MS);
+        path.bytesPerSecond *= 2;
+        path.runFor(2500 * MS);
+        path.reset();
+        path.runFor(3000 * MS);
+        assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
+        path.runFor(2000 * MS);
+        path.reset();
+        path.runFor(3000 * MS);
+        assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
+    }
+
     @Test
     void toleratesAServerThatTakesVaryingTime() {
         long seed = Long.getLong("reloc.seed", System.nanoTime());

@@ -3,6 +3,7 @@ package io.reloc.bench.wan;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.LockSupport;
@@ -12,18 +13,19 @@ import java.util.concurrent.locks.LockSupport;
  * from the sender as the link accepts them (a bounded queue, so a full link pushes back on the
  * sender as TCP would), and a writer hands each chunk to the receiver at its delivery time.
  *
- * <p>The link is emulated in chunks of at most {@link #CHUNK} bytes, but the relay reads and
+ * <p>The link is emulated in chunks of at most {@link #chunkBytes} bytes, but the relay reads and
  * writes in larger pieces when the bytes are there: on a virtual machine every system call
  * costs, and an emulator that spends the cores' time moving 16 KiB at a time leaves less of it
  * to the ends whose speed it measures.
  */
 final class Pipe {
-    /** Small enough to pace smoothly at 100 Mbit/s: the link's unit of serialisation. */
-    static final int CHUNK = 16 * 1024;
-    /** Most bytes one read takes from the sender (split into chunks for the link). */
-    private static final int READ_BYTES = 4 * CHUNK;
-    /** Most bytes one write hands to the receiver (chunks that are due together). */
-    private static final int WRITE_BYTES = 16 * CHUNK;
+    /**
+     * How long a chunk takes on the link: 16 KiB at 100 Mbit/s, small enough to pace smoothly.
+     * A chunk's bytes arrive together, so this is also how late the first of them may be.
+     */
+    static final long CHUNK_NANOS = 16 * 1024 * 8 * 1_000_000_000L / 100_000_000L;
+    static final int MIN_CHUNK = 16 * 1024;
+    static final int MAX_CHUNK = 1024 * 1024;
     private static final byte[] END = new byte[0];
 
     private record Chunk(byte[] data, int offset, int length, long deliverAt) {}
@@ -33,13 +35,35 @@ final class Pipe {
     private final LinkDirection link;
     private final BlockingQueue<Chunk> queue;
     private final Runnable onEnd;
+    /** The link's unit of serialisation. */
+    private final int chunk;
+    /** Most bytes one read takes from the sender (split into chunks for the link). */
+    private final int readBytes;
+    /** Most bytes one write hands to the receiver (chunks that are due together). */
+    private final int writeBytes;
 
-    Pipe(InputStream in, OutputStream out, LinkDirection link, int queueChunks, Runnable onEnd) {
+    Pipe(InputStream in, OutputStream out, LinkDirection link, int chunk, int queueChunks, Runnable onEnd) {
         this.in = in;
         this.out = out;
         this.link = link;
+        this.chunk = chunk;
+        this.readBytes = Math.min(4 * chunk, MAX_CHUNK);
+        this.writeBytes = Math.min(16 * chunk, 2 * MAX_CHUNK);
         this.queue = new ArrayBlockingQueue<>(queueChunks);
         this.onEnd = onEnd;
+    }
+
+    /**
+     * The chunk for a link of {@code bitsPerSecond} (0: unlimited): {@link #CHUNK_NANOS} of link
+     * time, 16 KiB to 1 MiB. At 1 Gbit/s, 16 KiB chunks came due every 131 µs, and the relay's
+     * threads, woken for each, took a third of the process's CPU from the ends it measures.
+     */
+    static int chunkBytes(long bitsPerSecond) {
+        if (bitsPerSecond == 0) {
+            return MAX_CHUNK;
+        }
+        long bytes = bitsPerSecond / 8 * CHUNK_NANOS / 1_000_000_000L;
+        return (int) Math.clamp(bytes, MIN_CHUNK, MAX_CHUNK);
     }
 
     void start(String name) {
@@ -49,16 +73,19 @@ final class Pipe {
 
     private void read() {
         try {
+            byte[] buffer = new byte[readBytes];
             while (true) {
-                byte[] buffer = new byte[READ_BYTES];
                 int n = in.read(buffer);
                 if (n < 0) {
                     break;
                 }
                 long now = System.nanoTime();
-                for (int offset = 0; offset < n; offset += CHUNK) {
-                    int length = Math.min(CHUNK, n - offset);
-                    queue.put(new Chunk(buffer, offset, length, link.schedule(now, length)));
+                // A copy of what came, not a fresh buffer per read: most reads bring a request
+                // header of 28 bytes, and zeroing a large buffer for each costs more than copying.
+                byte[] data = Arrays.copyOf(buffer, n);
+                for (int offset = 0; offset < n; offset += chunk) {
+                    int length = Math.min(chunk, n - offset);
+                    queue.put(new Chunk(data, offset, length, link.schedule(now, length)));
                 }
             }
         } catch (IOException | InterruptedException e) {
@@ -72,7 +99,7 @@ final class Pipe {
     }
 
     private void write() {
-        byte[] batch = new byte[WRITE_BYTES];
+        byte[] batch = new byte[writeBytes];
         try {
             while (true) {
                 Chunk chunk = queue.take();

@@ -169,9 +169,10 @@ public final class WanLink implements Closeable {
             sockets.remove(remote);
         };
         try {
-            int queueChunks = queueChunks();
-            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end).start("wan-up");
-            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, queueChunks, endBack).start("wan-down");
+            int chunk = Pipe.chunkBytes(settings().bitsPerSecond());
+            int queueChunks = queueChunks(chunk);
+            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, chunk, queueChunks, end).start("wan-up");
+            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, chunk, queueChunks, endBack).start("wan-down");
         } catch (IOException e) {
             endBack.run();
         }
@@ -181,10 +182,10 @@ public final class WanLink implements Closeable {
      * The queue holds about two bandwidth-delay products, like a router buffer sized for the
      * path, so a sender can fill the pipe but not hide unbounded data in the relay.
      */
-    private int queueChunks() {
+    private int queueChunks(int chunk) {
         LinkSettings s = settings();
         long bdpBytes = s.bitsPerSecond() == 0 ? 4 << 20 : s.bitsPerSecond() / 8 * Math.max(s.rtt().toNanos(), 1_000_000L) / 1_000_000_000L;
-        return (int) Math.max(16, Math.min(65_536, 2 * bdpBytes / Pipe.CHUNK + 16));
+        return (int) Math.max(16, Math.min(65_536, 2 * bdpBytes / chunk + 16));
     }
 
     private static void closeQuietly(Socket socket) {

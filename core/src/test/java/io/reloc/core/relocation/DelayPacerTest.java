@@ -322,26 +322,30 @@ class DelayPacerTest {
 
     @Test
     void drainsTheQueueWhenTheLinkSlows() {
-        Path path = new Path(100e6, 20 * MS);
-        path.runFor(3000 * MS);
-        path.bytesPerSecond /= 2;
-        path.runFor(2000 * MS);
-        path.reset();
-        path.runFor(3000 * MS);
+        Path path = afterTheLinkChanges(100e6, 20 * MS, 0.5, 2000 * MS);
         assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
         assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
     }
 
     @Test
     void growsWhenTheLinkGetsFaster() {
-        Path path = new Path(50e6, 20 * MS);
-        path.runFor(3000 * MS);
-        path.bytesPerSecond *= 2;
-        path.runFor(3000 * MS);
-        path.reset();
-        path.runFor(3000 * MS);
+        Path path = afterTheLinkChanges(50e6, 20 * MS, 2, 3000 * MS);
         assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
         assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
+    }
+
+    /**
+     * A path of {@code bitsPerSecond} run for 3 s, then its rate multiplied by {@code factor}:
+     * measured over the 3 s that follow {@code settle}.
+     */
+    private static Path afterTheLinkChanges(double bitsPerSecond, long rtt, double factor, long settle) {
+        Path path = new Path(bitsPerSecond, rtt);
+        path.runFor(3000 * MS);
+        path.bytesPerSecond *= factor;
+        path.runFor(settle);
+        path.reset();
+        path.runFor(3000 * MS);
+        return path;
     }
 
     /**
@@ -352,12 +356,7 @@ class DelayPacerTest {
      */
     @Test
     void findsTheRestOfALongPathWithinAFewSeconds() {
-        Path path = new Path(500e6, 50 * MS);
-        path.runFor(3000 * MS);
-        path.bytesPerSecond *= 2;
-        path.runFor(2500 * MS);
-        path.reset();
-        path.runFor(3000 * MS);
+        Path path = afterTheLinkChanges(500e6, 50 * MS, 2, 2500 * MS);
         assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
         path.runFor(2000 * MS);
         path.reset();

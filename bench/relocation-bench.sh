@@ -274,9 +274,16 @@ rs=$(min $(firsts "${A_SERVE[@]}")); rss=$(min $(seconds "${A_SERVE[@]}")); rsc=
 rk=$(min $(firsts "${A_KIT[@]}")); rks=$(min $(seconds "${A_KIT[@]}")); rkc=$(min "${A_KIT_COPY[@]}")
 rrp=$(max "${B_RR_PROXY[@]}"); rrs=$(max "${B_RR_SERVE[@]}")
 sqp=$(max "${B_SEQ_PROXY[@]}"); sqs=$(max "${B_SEQ_SERVE[@]}")
+# A guest that hands free memory back to its host pays for touching it again: about 1.7 s per GiB
+# on the VM these figures come from, which moves a relocation or an nbdcopy by up to a second
+# depending on which pages each one gets. Said in the header, so that figures are read with it.
+MEMORY_NOTE=""
+if [[ -r /sys/module/page_reporting/parameters/page_reporting_order ]]; then
+    MEMORY_NOTE=" The guest reports free memory to its host (free page reporting, blocks of order $(cat /sys/module/page_reporting/parameters/page_reporting_order)): first touches of memory are slow (relocation-benchmarks.md, \"28 Nov, late morning\")."
+fi
 cat <<EOF
 Reloc relocation benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-Machine: $(nproc) CPUs, loopback, no emulation; image $SIZE random; fio runs of ${RUNTIME} s; best of $REPS.
+Machine: $(nproc) CPUs, loopback, no emulation; image $SIZE random; fio runs of ${RUNTIME} s; best of $REPS.$MEMORY_NOTE
 Load before: ${LOAD_BEFORE#*load average: }; after: ${LOAD_AFTER#*load average: } (a shared machine: other work ran meanwhile).
 
 | Measure | Reloc | Baseline | Ratio | Goal |

@@ -26,6 +26,8 @@ final class Pipe {
     static final long CHUNK_NANOS = 16 * 1024 * 8 * 1_000_000_000L / 100_000_000L;
     static final int MIN_CHUNK = 16 * 1024;
     static final int MAX_CHUNK = 1024 * 1024;
+    /** Most bytes one write hands to the receiver (chunks that are due together). */
+    private static final int WRITE_BYTES = 2 * MAX_CHUNK;
     private static final byte[] END = new byte[0];
 
     private record Chunk(byte[] data, int offset, int length, long deliverAt) {}
@@ -35,20 +37,11 @@ final class Pipe {
     private final LinkDirection link;
     private final BlockingQueue<Chunk> queue;
     private final Runnable onEnd;
-    /** The link's unit of serialisation. */
-    private final int chunk;
-    /** Most bytes one read takes from the sender (split into chunks for the link). */
-    private final int readBytes;
-    /** Most bytes one write hands to the receiver (chunks that are due together). */
-    private final int writeBytes;
 
-    Pipe(InputStream in, OutputStream out, LinkDirection link, int chunk, int queueChunks, Runnable onEnd) {
+    Pipe(InputStream in, OutputStream out, LinkDirection link, int queueChunks, Runnable onEnd) {
         this.in = in;
         this.out = out;
         this.link = link;
-        this.chunk = chunk;
-        this.readBytes = Math.min(4 * chunk, MAX_CHUNK);
-        this.writeBytes = Math.min(16 * chunk, 2 * MAX_CHUNK);
         this.queue = new ArrayBlockingQueue<>(queueChunks);
         this.onEnd = onEnd;
     }
@@ -73,9 +66,11 @@ final class Pipe {
 
     private void read() {
         try {
-            byte[] buffer = new byte[readBytes];
+            byte[] buffer = new byte[MAX_CHUNK];
             while (true) {
-                int n = in.read(buffer);
+                // The rate may be changed while connections are open: chunks follow it.
+                int chunk = chunkBytes(link.settings().bitsPerSecond());
+                int n = in.read(buffer, 0, Math.min(buffer.length, 4 * chunk));
                 if (n < 0) {
                     break;
                 }
@@ -99,7 +94,7 @@ final class Pipe {
     }
 
     private void write() {
-        byte[] batch = new byte[writeBytes];
+        byte[] batch = new byte[WRITE_BYTES];
         try {
             while (true) {
                 Chunk chunk = queue.take();

@@ -169,10 +169,9 @@ public final class WanLink implements Closeable {
             sockets.remove(remote);
         };
         try {
-            int chunk = Pipe.chunkBytes(settings().bitsPerSecond());
-            int queueChunks = queueChunks(chunk);
-            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, chunk, queueChunks, end).start("wan-up");
-            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, chunk, queueChunks, endBack).start("wan-down");
+            int queueChunks = queueChunks();
+            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end).start("wan-up");
+            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, queueChunks, endBack).start("wan-down");
         } catch (IOException e) {
             endBack.run();
         }
@@ -182,8 +181,9 @@ public final class WanLink implements Closeable {
      * The queue holds about two bandwidth-delay products, like a router buffer sized for the
      * path, so a sender can fill the pipe but not hide unbounded data in the relay.
      */
-    private int queueChunks(int chunk) {
+    private int queueChunks() {
         LinkSettings s = settings();
+        int chunk = Pipe.chunkBytes(s.bitsPerSecond());
         long bdpBytes = s.bitsPerSecond() == 0 ? 4 << 20 : s.bitsPerSecond() / 8 * Math.max(s.rtt().toNanos(), 1_000_000L) / 1_000_000_000L;
         return (int) Math.max(16, Math.min(65_536, 2 * bdpBytes / chunk + 16));
     }

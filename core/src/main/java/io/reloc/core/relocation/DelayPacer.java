@@ -23,7 +23,11 @@ import java.util.function.LongSupplier;
  * clients took part of it): the rate estimate is replaced by what that round trip delivered and
  * the next round trip drains. Judging by the fastest fetch of a round trip keeps the controller
  * deaf to fetches that were slow for other reasons (a busy CPU at either end), which a queue at
- * the link never is: it delays every fetch. The bytes in flight are capped at twice the
+ * the link never is: it delays every fetch. A round in which, with fetches out, none ended for
+ * half a round trip more than the link's rate explains had a stall at either end (a garbage
+ * collector's pause, a core taken away), after which replies come in a burst: its queue is
+ * drained, but it counts neither as a round of a standing queue nor as a probe the link refused,
+ * since the link is as fast as before. The bytes in flight are capped at twice the
  * bandwidth-delay product, a safety net only. Fetches are sized to take about {@code runTime} on
  * the link, since a demand reply may wait behind the one being sent.
  *
@@ -113,6 +117,10 @@ final class DelayPacer {
     private long roundMinRtt = Long.MAX_VALUE;
     /** Fetches that ended in this round. */
     private int roundFetches;
+    /** When the last fetch ended, or the first was sent after none was in flight. */
+    private long lastEndAt;
+    /** The longest time in this round in which fetches were in flight and none ended. */
+    private long roundLongestGap;
     private double startupBest;
     /** The most any fetch measured in startup. */
     private double startupRate;
@@ -252,6 +260,7 @@ final class DelayPacer {
             roundStartedAt = now;
             roundStartDelivered = delivered;
             roundStartData = dataDelivered;
+            lastEndAt = now;
         }
         inFlight += bytes;
         double pace = pacingRate();
@@ -287,6 +296,13 @@ final class DelayPacer {
         long now = clock.getAsLong();
         inFlight -= fetch.bytes();
         notifyAll();
+        // Less what the link itself explains: this fetch's bytes at a quarter of the rate, so
+        // that on a slow link, where one fetch takes longer than half a round trip, a link that
+        // slowed is not taken for a stall.
+        double rate = fetchRate();
+        long linkTime = rate == 0 ? 0 : (long) (4e9 * fetch.bytes() / rate);
+        roundLongestGap = Math.max(roundLongestGap, now - lastEndAt - linkTime);
+        lastEndAt = now;
         if (moved <= 0) {
             return;
         }
@@ -370,8 +386,14 @@ final class DelayPacer {
                 double step = Math.clamp((double) settings.targetQueueNanos() / Math.max(1, minRtt), 0.01, 0.25);
                 // Two rounds in a row: a stall of the CPU at either end delays a whole round now
                 // and then, a standing queue delays every round until it is drained.
-                boolean standing = queued && queuedBefore;
-                queuedBefore = queued && cycleRound != 1;
+                // A round in which nothing ended for half a round trip, with fetches out, had the
+                // client or the server stalled (a garbage collector's pause, a core taken away):
+                // at a link whose queue stands, fetches keep ending at its rate. The stall's delay
+                // is drained below, but it is not the first of two rounds of a standing queue,
+                // whose cut would leave the rate a fifth lower than the link after every stall.
+                boolean stalled = roundLongestGap > minRtt / 2;
+                boolean standing = queued && queuedBefore && !stalled;
+                queuedBefore = queued && cycleRound != 1 && !stalled;
                 // Half the round trip (and four targets) in one round, for every one of several
                 // fetches, is neither a CPU hiccup (those are judged over two rounds) nor a slow
                 // server's jitter, whose queues standing-queue rounds must still lower the rate
@@ -379,7 +401,7 @@ final class DelayPacer {
                 // to half the round trip keep a queue and lose up to 39% of the link.)
                 boolean large = queued && roundFetches >= LARGE_QUEUE_FETCHES
                         && roundMinRtt - minRtt > Math.max(minRtt / 2, 4 * settings.targetQueueNanos());
-                if (standing || large) {
+                if (standing || large && !stalled) {
                     probeScale = 1;
                     probeFrom = 0;
                 }
@@ -402,7 +424,7 @@ final class DelayPacer {
                     cycleRound = 1;
                 } else {
                     cycleRound = (cycleRound + 1) % CYCLE;
-                    cycleQueued |= queued;
+                    cycleQueued |= queued && !stalled;
                     if (cycleRound == 0) {
                         // The rate grew by at least half the last probe in a cycle without a
                         // queue: the link has more to give, maybe much more (the rate was measured
@@ -434,6 +456,7 @@ final class DelayPacer {
         roundAppLimited = false;
         roundMinRtt = Long.MAX_VALUE;
         roundFetches = 0;
+        roundLongestGap = 0;
     }
 
     /**

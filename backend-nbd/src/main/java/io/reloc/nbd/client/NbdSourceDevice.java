@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +39,8 @@ import static java.util.Objects.requireNonNull;
  * A remote NBD export read as a read-only {@link BlockDevice}: reads are aligned to the server's
  * minimum block size, split at its maximum payload and sent concurrently on one connection;
  * extents come from {@code base:allocation} when the server offers it. With CAN_MULTI_CONN the
- * requests are spread over several connections. Against a Reloc server that accepts the
+ * requests are spread over several connections, each used as soon as its handshake is done.
+ * Against a Reloc server that accepts the
  * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
  * compressed, checksummed batches are checked before they reach the caller, and the rate their
  * bytes arrive at, over all connections, is told to the server (RELOC_RATE) for its codec choice.
@@ -62,7 +64,14 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     /** Time an extra connection has to finish its handshake before the device makes do without it. */
     static final Duration EXTRA_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
-    private final List<NbdConnection> connections;
+    /** Grows while the extra connections are opened; read far more often than written. */
+    private final List<NbdConnection> connections = new CopyOnWriteArrayList<>();
+    private final LinkMeter meter = new LinkMeter(System::nanoTime);
+    private final Object connectionsLock = new Object();
+    /** Guarded by connectionsLock. */
+    private boolean connectionsClosed;
+    /** Opening the extra connections, or null. */
+    private volatile Thread extrasOpening;
     private final AtomicInteger next = new AtomicInteger();
     private final Negotiated negotiated;
     private final int minimum;
@@ -96,17 +105,11 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
         this.uri = uri;
         this.replyTimeout = requireNonNull(replyTimeout, "replyTimeout is null");
         this.channelStats = requireNonNull(channelStats, "channelStats is null");
-        this.connections = List.copyOf(connections);
-        if (this.connections.isEmpty()) {
+        if (connections.isEmpty()) {
             throw new IllegalArgumentException("no connections");
         }
-        this.negotiated = this.connections.getFirst().negotiated();
-        // The connections share the link: its rate is measured over all of them and told to each
-        // server connection, each of which picks its codecs.
-        LinkMeter meter = new LinkMeter(System::nanoTime);
-        for (NbdConnection c : this.connections) {
-            c.shareRates(meter, rate -> this.connections.forEach(x -> x.reportRateLater(rate)));
-        }
+        this.negotiated = connections.getFirst().negotiated();
+        connections.forEach(this::add);
         this.minimum = negotiated.blockSizes().minimum();
         int max = Math.min(negotiated.blockSizes().maximum(), MAX_READ);
         this.maxRead = Math.max(minimum, max - max % minimum);
@@ -127,36 +130,62 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     static NbdSourceDevice open(NbdUri uri, Duration replyTimeout) throws IOException {
         ChannelStats stats = new ChannelStats();
         NbdConnection first = connect(uri, HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
-        List<NbdConnection> all = new ArrayList<>(List.of(first));
+        NbdSourceDevice device = new NbdSourceDevice(List.of(first), stats, uri, replyTimeout);
         if (first.negotiated().hasFlag(NbdConstants.TF_CAN_MULTI_CONN) && uri.connections() > 1) {
-            try {
-                all.addAll(openExtras(uri, first.negotiated(), replyTimeout, stats));
-            } catch (IOException | RuntimeException e) {
-                first.close();
-                throw e;
-            }
+            // Not waited for: over a WAN the extras' handshakes take several round trips, in
+            // which the first connection can already carry the copy's first requests.
+            device.extrasOpening = Thread.ofVirtual().name("nbd-open-extras").start(device::openExtras);
+        } else {
+            log.debug("NBD source {} open with 1 connection", uri.server());
         }
-        log.debug("NBD source {} open with {} connection(s)", uri.server(), all.size());
-        return new NbdSourceDevice(all, stats, uri, replyTimeout);
+        return device;
+    }
+
+    /** Starts using {@code c} for requests, unless the device was closed meanwhile (then closes it). */
+    private boolean add(NbdConnection c) {
+        synchronized (connectionsLock) {
+            if (connectionsClosed) {
+                c.close();
+                return false;
+            }
+            // The connections share the link: its rate is measured over all of them and told to
+            // each server connection, each of which picks its codecs.
+            c.shareRates(meter, rate -> connections.forEach(x -> x.reportRateLater(rate)));
+            connections.add(c);
+            return true;
+        }
+    }
+
+    /** Waits until the extra connections are open or given up (tests). */
+    void awaitConnections() throws InterruptedException {
+        Thread opening = extrasOpening;
+        if (opening != null) {
+            opening.join();
+        }
     }
 
     /**
-     * Opens the extra connections of a CAN_MULTI_CONN server all at once: each is a TCP connect
+     * Opens the extra connections of a CAN_MULTI_CONN server all at once (each is a TCP connect
      * and a handshake of several round trips, which over a WAN add up to seconds when opened one
-     * after another. Those that fail or negotiate differently from the first are done without;
-     * the others are returned in the order they were asked for.
+     * after another), each used as soon as it is ready. Those that fail or negotiate differently
+     * from the first are done without. Interrupted by {@link #close}.
      */
-    private static List<NbdConnection> openExtras(NbdUri uri, Negotiated first, Duration replyTimeout,
-                                                  ChannelStats stats) throws IOException {
+    private void openExtras() {
         int count = uri.connections() - 1;
-        NbdConnection[] opened = new NbdConnection[count];
         IOException[] failed = new IOException[count];
+        AtomicBoolean different = new AtomicBoolean();
         List<Thread> threads = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             int index = i;
             threads.add(Thread.ofVirtual().name("nbd-open-" + (i + 2)).start(() -> {
                 try {
-                    opened[index] = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, stats, false);
+                    NbdConnection c = connect(uri, EXTRA_HANDSHAKE_TIMEOUT, replyTimeout, channelStats, false);
+                    if (!c.negotiated().sameExportAs(negotiated)) {
+                        c.close();
+                        different.set(true);
+                    } else {
+                        add(c);
+                    }
                 } catch (IOException e) {
                     failed[index] = e;
                 } catch (Throwable e) {
@@ -164,38 +193,21 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
                 }
             }));
         }
-        boolean interrupted = joinAll(threads);
-        if (interrupted) {
-            for (NbdConnection c : opened) {
-                if (c != null) {
-                    c.close();
-                }
-            }
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while connecting to NBD server " + uri.server());
+        if (joinAll(threads)) {
+            return; // closed: add() closed whatever was still being opened
         }
-        List<NbdConnection> extras = new ArrayList<>(count);
-        int refused = -1;
-        boolean different = false;
-        for (int i = 0; i < count; i++) {
-            if (opened[i] == null) {
-                refused = refused < 0 ? i : refused;
-            } else if (!opened[i].negotiated().sameExportAs(first)) {
-                opened[i].close();
-                different = true;
-            } else {
-                extras.add(opened[i]);
-            }
-        }
-        int using = extras.size() + 1;
-        if (different) {
+        int using = connections.size();
+        if (different.get()) {
             log.warn("NBD server {} negotiated differently on a second connection; using {}", uri.server(), using);
         }
-        if (refused >= 0) {
-            log.warn("NBD server {} offers several connections but refused connection {}: {}; using {}",
-                    uri.server(), refused + 2, failed[refused].getMessage(), using);
+        for (int i = 0; i < count; i++) {
+            if (failed[i] != null) {
+                log.warn("NBD server {} offers several connections but refused connection {}: {}; using {}",
+                        uri.server(), i + 2, failed[i].getMessage(), using);
+                break;
+            }
         }
-        return extras;
+        log.debug("NBD source {} open with {} connection(s)", uri.server(), using);
     }
 
     /**
@@ -288,7 +300,7 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
         return channelStats;
     }
 
-    /** Connections in use (1 unless the server offers CAN_MULTI_CONN). */
+    /** Connections in use (1 unless the server offers CAN_MULTI_CONN; more as the extras open). */
     public int connectionCount() {
         return connections.size();
     }
@@ -491,6 +503,13 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     /** Sends NBD_CMD_DISC and closes; pending reads fail with IO. Idempotent. */
     @Override
     public void close() {
+        synchronized (connectionsLock) {
+            connectionsClosed = true;
+        }
+        Thread opening = extrasOpening;
+        if (opening != null) {
+            opening.interrupt();
+        }
         connections.forEach(NbdConnection::close);
         synchronized (trackingLock) {
             closed = true;

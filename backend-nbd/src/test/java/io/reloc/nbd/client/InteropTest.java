@@ -216,6 +216,7 @@ class InteropTest {
         // -e 8 lets qemu-nbd serve 8 clients, and then it offers CAN_MULTI_CONN.
         closeLater(ExternalServer.qemuNbd(port, dir.resolve("qemu-nbd.log"), "disk", file));
         NbdSourceDevice d = (NbdSourceDevice) open(port, "disk");
+        d.awaitConnections();
         assertEquals(NbdUri.DEFAULT_CONNECTIONS, d.connectionCount());
         checkReads(d, content, System.nanoTime());
     }

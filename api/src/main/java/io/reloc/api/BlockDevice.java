@@ -72,6 +72,15 @@ public interface BlockDevice extends Closeable {
     default void cache(long offset, long length) throws IOException {}
 
     /**
+     * Hints that a range just written will not be read soon: a relocation's background copy
+     * writes a whole disk that no client has asked for yet. A store in the page cache may then
+     * drop the range from memory once it is on disk, so that the copy neither pushes out what
+     * clients do read nor holds the disk's size in the host's memory. Only a hint: it changes no
+     * data and makes nothing durable. The default does nothing.
+     */
+    default void dontNeed(long offset, long length) throws IOException {}
+
+    /**
      * Allocation status of a prefix of {@code [offset, offset + length)}: at least one extent,
      * starting at {@code offset}, none of zero length, together no longer than {@code length}.
      * The default reports everything as allocated data, which is always true if not informative.

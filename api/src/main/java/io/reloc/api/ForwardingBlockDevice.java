@@ -70,6 +70,11 @@ public abstract class ForwardingBlockDevice implements BlockDevice {
     }
 
     @Override
+    public void dontNeed(long offset, long length) throws IOException {
+        delegate.dontNeed(offset, length);
+    }
+
+    @Override
     public List<Extent> extents(long offset, long length) throws IOException {
         return delegate.extents(offset, length);
     }

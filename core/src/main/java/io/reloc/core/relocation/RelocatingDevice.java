@@ -830,6 +830,10 @@ public final class RelocatingDevice implements BlockDevice {
                 received.accept(end - start);
                 install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
                         geometry.length(block)), false), () -> cache.write(start, data, false));
+                if (counter == backgroundFetches) {
+                    // No client asked for these blocks: keep them from crowding out what clients read.
+                    cache.dontNeed(start, end - start);
+                }
             } finally {
                 // A source read returns only once nothing writes into the buffer any more.
                 buffers.release(data);

@@ -58,6 +58,7 @@ public final class FileBlockStore implements BlockDevice {
     private final boolean blockDevice;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final Writeback writeback;
+    private final PageCacheRelease release;
     private boolean closed;
     // Learned on first failure, so an unsupporting file system costs one failed system call only.
     private volatile boolean punchUnsupported;
@@ -71,6 +72,17 @@ public final class FileBlockStore implements BlockDevice {
         this.readOnly = readOnly;
         this.blockDevice = blockDevice;
         this.writeback = new Writeback((offset, length) -> LinuxFiles.startWriteback(fd, offset, length), readOnly ? 0 : Writeback.configuredAfter());
+        this.release = new PageCacheRelease(new PageCacheRelease.Calls() {
+            @Override
+            public void startWriteback(long offset, long length) throws ErrnoException {
+                LinuxFiles.startWriteback(fd, offset, length);
+            }
+
+            @Override
+            public void writeAndDrop(long offset, long length) throws ErrnoException {
+                LinuxFiles.writeAndDrop(fd, offset, length);
+            }
+        }, PageCacheRelease.configuredLag());
     }
 
     /**
@@ -245,6 +257,19 @@ public final class FileBlockStore implements BlockDevice {
             if (flags.contains(ZeroFlag.FUA)) {
                 sync();
             }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Drops the range from the page cache once it is on disk (see {@link PageCacheRelease}). */
+    @Override
+    public void dontNeed(long offset, long length) throws IOException {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            Ranges.check(offset, length, size);
+            release.released(offset, length);
         } finally {
             lock.readLock().unlock();
         }

@@ -18,7 +18,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 /**
  * The few Linux system calls the file store needs that the JDK does not offer on a raw file
  * descriptor: {@code open}, {@code pread}, {@code pwrite}, {@code fdatasync}, {@code fallocate},
- * {@code lseek} (with {@code SEEK_DATA}/{@code SEEK_HOLE}), {@code ftruncate} and {@code close},
+ * {@code lseek} (with {@code SEEK_DATA}/{@code SEEK_HOLE}), {@code ftruncate}, {@code sync_file_range},
+ * {@code posix_fadvise} and {@code close},
  * bound with the Foreign Function and Memory API. Every call captures {@code errno} and, when the
  * call fails, throws {@link ErrnoException}; {@code EINTR} is retried here so callers never see it.
  *
@@ -35,7 +36,10 @@ final class LinuxFiles {
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
 
+    static final int SYNC_FILE_RANGE_WAIT_BEFORE = 1;
     static final int SYNC_FILE_RANGE_WRITE = 2;
+    static final int SYNC_FILE_RANGE_WAIT_AFTER = 4;
+    static final int POSIX_FADV_DONTNEED = 4;
 
     static final int FALLOC_FL_KEEP_SIZE = 0x01;
     static final int FALLOC_FL_PUNCH_HOLE = 0x02;
@@ -72,6 +76,9 @@ final class LinuxFiles {
     private static final MethodHandle FALLOCATE = bind("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle SYNC_FILE_RANGE = bind("sync_file_range",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    // posix_fadvise returns its error number instead of setting errno.
+    private static final MethodHandle FADVISE = LINKER.downcallHandle(LIBC.find("posix_fadvise").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle LSEEK = bind("lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
@@ -190,6 +197,26 @@ final class LinuxFiles {
      */
     static void startWriteback(int fd, long offset, long length) throws ErrnoException {
         retrying("sync_file_range", state -> (int) SYNC_FILE_RANGE.invokeExact(state, fd, offset, length, SYNC_FILE_RANGE_WRITE));
+    }
+
+    /**
+     * Writes the range's dirty pages, waits until none is under writeback (all three
+     * {@code sync_file_range} flags), then asks the kernel to drop its clean pages from the page
+     * cache ({@code POSIX_FADV_DONTNEED}). Makes nothing durable: the disk's own cache and the
+     * file's metadata still need {@code fdatasync}.
+     */
+    static void writeAndDrop(int fd, long offset, long length) throws ErrnoException {
+        int flags = SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER;
+        retrying("sync_file_range", state -> (int) SYNC_FILE_RANGE.invokeExact(state, fd, offset, length, flags));
+        int error;
+        try {
+            error = (int) FADVISE.invokeExact(fd, offset, length, POSIX_FADV_DONTNEED);
+        } catch (Throwable t) {
+            throw linkageFailure(t);
+        }
+        if (error != 0) {
+            throw new ErrnoException("posix_fadvise", error);
+        }
     }
 
     static void fallocate(int fd, int mode, long offset, long length) throws ErrnoException {

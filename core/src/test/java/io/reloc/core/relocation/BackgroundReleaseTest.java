@@ -1,0 +1,65 @@
+package io.reloc.core.relocation;
+
+import io.reloc.api.ForwardingBlockDevice;
+import io.reloc.core.store.MemoryBlockStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The cache is told which blocks no client asked for (the background copy's) so that it may keep
+ * them out of memory, and never the blocks a client read: those it will likely read again.
+ */
+class BackgroundReleaseTest {
+    private static final int BLOCK = 4096;
+
+    @TempDir
+    Path dir;
+
+    /** A cache that records its {@code dontNeed} hints as "offset+length". */
+    private static final class HintedCache extends ForwardingBlockDevice {
+        final List<String> hints = new ArrayList<>();
+
+        HintedCache(int size) {
+            super(new MemoryBlockStore(size));
+        }
+
+        @Override
+        public synchronized void dontNeed(long offset, long length) throws IOException {
+            hints.add(offset + "+" + length);
+            super.dontNeed(offset, length);
+        }
+    }
+
+    @Test
+    void backgroundRunsAreHintedAndDemandFetchesAreNot() throws IOException {
+        byte[] content = new byte[16 * BLOCK];
+        new Random(16).nextBytes(content);
+        HintedCache cache = new HintedCache(content.length);
+        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
+                BLOCK, "src", "c1", false);
+        device.activate(ActivationTrigger.CONTROL);
+
+        ByteBuffer read = ByteBuffer.allocate(2 * BLOCK);
+        device.read(0, read);
+        assertEquals(List.of(), cache.hints, "a client's read is not hinted away");
+
+        assertEquals(3, device.copyRun(5, 3));
+        assertEquals(List.of(5 * BLOCK + "+" + 3 * BLOCK), cache.hints);
+        assertEquals(3, device.copyRun(2, 8), "blocks 2..4: block 5 is present");
+        assertEquals(List.of(5 * BLOCK + "+" + 3 * BLOCK, 2 * BLOCK + "+" + 3 * BLOCK), cache.hints);
+
+        ByteBuffer all = ByteBuffer.allocate(content.length);
+        device.read(0, all);
+        assertArrayEquals(content, all.array(), "the hint changes no data");
+    }
+}

@@ -6,10 +6,12 @@
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 JAVA_HOME=$(RELOC_FIND_JDK_ONLY=1 "$ROOT/reloc")
+JVM_TUNING=$(RELOC_JVM_TUNING=1 "$ROOT/reloc")   # the JIT settings every reloc command runs with
 "$ROOT/reloc" version >/dev/null   # builds on first use
 RTT=${1:-20ms}; RATE=${2:-100mbit}
 shift $(( $# < 2 ? $# : 2 )); [[ ${1:-} == -- ]] && shift
-"$JAVA_HOME/bin/java" -cp "$ROOT/cli/target/reloc-cli-0.1.0-SNAPSHOT.jar:$ROOT/cli/target/lib/*" \
+# shellcheck disable=SC2086 # a list of options, split on purpose
+"$JAVA_HOME/bin/java" $JVM_TUNING -cp "$ROOT/cli/target/reloc-cli-0.1.0-SNAPSHOT.jar:$ROOT/cli/target/lib/*" \
   io.reloc.bench.LinkLatencyBench "$RTT" "$RATE" "$@" 2>/dev/null
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load: $(cut -d' ' -f1-3 /proc/loadavg)"

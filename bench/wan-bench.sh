@@ -11,6 +11,7 @@
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)
 JAVA_HOME=$(RELOC_FIND_JDK_ONLY=1 "$ROOT/reloc")
+JVM_TUNING=$(RELOC_JVM_TUNING=1 "$ROOT/reloc")   # the JIT settings every reloc command runs with
 "$ROOT/reloc" version >/dev/null   # builds on first use
 SIZE=${1:-256}; RTT=${2:-20ms}; RATE=${3:-100mbit}
 shift $(( $# < 3 ? $# : 3 )); [[ ${1:-} == -- ]] && shift
@@ -20,7 +21,7 @@ echo "| content | size | link | source | codec, blocks | allocated | time to com
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for content in ${CONTENTS:-random vmlike sparse}; do
   # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
+  "$JAVA_HOME/bin/java" $JVM_TUNING ${JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED \
     -cp "$ROOT/cli/target/reloc-cli-0.1.0-SNAPSHOT.jar:$ROOT/cli/target/lib/*" \
     io.reloc.bench.WanRelocationBench "$SIZE" "$content" "$RTT" "$RATE" "$WORK" "$@" 2>/dev/null | grep '^|'
 done

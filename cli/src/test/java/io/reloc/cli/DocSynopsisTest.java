@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class DocSynopsisTest {
     /** An option as a synopsis writes it: {@code --name} or {@code -x}, not inside a word. */
-    private static final Pattern OPTION = Pattern.compile("(?<![\\w-])(--?[A-Za-z][A-Za-z0-9-]*)");
+    // A JVM option keeps its -XX: part and name: -XX:+Flag, -XX:Name=VALUE.
+    private static final Pattern OPTION = Pattern.compile("(?<![\\w-])(--?[A-Za-z][A-Za-z0-9-]*(?::[+-]?[A-Za-z][A-Za-z0-9]*)?)");
     /** Options every command has, documented once in docs/cli.md ("Global options"). */
     private static final Set<String> GLOBAL = Set.of("-h", "--help", "-V", "--version", "-v", "--verbose", "-q", "--quiet");
 
@@ -77,6 +78,7 @@ class DocSynopsisTest {
                 .filter(b -> b.text().contains("io.reloc.cli.Main")).findFirst().orElseThrow();
         Set<String> shown = options(line.text());
         assertTrue(shown.contains("--sun-misc-unsafe-memory-access"), shown.toString());
+        assertTrue(shown.contains("-XX:Tier4InvocationThreshold"), shown.toString());
         for (String option : shown) {
             assertTrue(launcher.contains(option + "=") || launcher.contains(option + " "),
                     line.where() + " shows " + option + ", which the launcher does not pass");

@@ -831,8 +831,7 @@ public final class RelocatingDevice implements BlockDevice {
                 install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
                         geometry.length(block)), false), () -> cache.write(start, data, false));
                 if (counter == backgroundFetches) {
-                    // No client asked for these blocks: keep them from crowding out what clients read.
-                    cache.dontNeed(start, end - start);
+                    releaseFromMemory(start, end - start);
                 }
             } finally {
                 // A source read returns only once nothing writes into the buffer any more.
@@ -840,6 +839,19 @@ public final class RelocatingDevice implements BlockDevice {
             }
             counter.addAndGet(count);
         });
+    }
+
+    /**
+     * No client asked for background blocks: the cache may keep them from crowding out what
+     * clients read. Only a hint, so its failure (a cache closing under the copy) fails no fetch:
+     * the blocks are installed already, and whoever waits for them may read them.
+     */
+    private void releaseFromMemory(long offset, long length) {
+        try {
+            cache.dontNeed(offset, length);
+        } catch (IOException | RuntimeException e) {
+            log.debug("dropping bytes {}+{} of the cache from memory failed: {}", offset, length, e.getMessage());
+        }
     }
 
     /**

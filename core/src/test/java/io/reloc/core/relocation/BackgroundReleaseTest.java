@@ -28,6 +28,7 @@ class BackgroundReleaseTest {
     /** A cache that records its {@code dontNeed} hints as "offset+length". */
     private static final class HintedCache extends ForwardingBlockDevice {
         final List<String> hints = new ArrayList<>();
+        boolean failing;
 
         HintedCache(int size) {
             super(new MemoryBlockStore(size));
@@ -36,6 +37,9 @@ class BackgroundReleaseTest {
         @Override
         public synchronized void dontNeed(long offset, long length) throws IOException {
             hints.add(offset + "+" + length);
+            if (failing) {
+                throw new IOException("the hint failed");
+            }
             super.dontNeed(offset, length);
         }
     }
@@ -61,5 +65,23 @@ class BackgroundReleaseTest {
         ByteBuffer all = ByteBuffer.allocate(content.length);
         device.read(0, all);
         assertArrayEquals(content, all.array(), "the hint changes no data");
+    }
+
+    @Test
+    void aFailingHintFailsNoFetch() throws IOException {
+        byte[] content = new byte[8 * BLOCK];
+        new Random(8).nextBytes(content);
+        HintedCache cache = new HintedCache(content.length);
+        cache.failing = true;
+        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
+                BLOCK, "src", "c1", false);
+        device.activate(ActivationTrigger.CONTROL);
+
+        assertEquals(8, device.copyRun(0, 8), "the run is copied though its hint failed");
+        assertEquals(List.of("0+" + 8 * BLOCK), cache.hints);
+        assertEquals(8, device.status().presentBlocks());
+        ByteBuffer all = ByteBuffer.allocate(content.length);
+        device.read(0, all);
+        assertArrayEquals(content, all.array());
     }
 }

@@ -72,13 +72,27 @@ public interface BlockDevice extends Closeable {
     default void cache(long offset, long length) throws IOException {}
 
     /**
-     * Hints that a range just written will not be read soon: a relocation's background copy
-     * writes a whole disk that no client has asked for yet. A store in the page cache may then
-     * drop the range from memory once it is on disk, so that the copy neither pushes out what
-     * clients do read nor holds the disk's size in the host's memory. Only a hint: it changes no
-     * data and makes nothing durable. The default does nothing.
+     * Hints that a range is about to be written, most likely whole: a store may reserve its space
+     * now, in one step, rather than piecemeal as the writes come (a file store allocates it with
+     * {@code fallocate}, after which its writes go faster). Changes no data: the range reads as
+     * before, and a range that read as zeroes may be allocated and still read as zeroes. The
+     * default does nothing.
      */
-    default void dontNeed(long offset, long length) throws IOException {}
+    default void allocate(long offset, long length) throws IOException {}
+
+    /**
+     * {@link #write(long, ByteBuffer, boolean) write(offset, src, false)} of data that no client is
+     * expected to read soon: a relocation's background copy writes a whole disk that nobody has
+     * asked for yet. A store may keep such data out of its memory cache (a file store writes it
+     * straight to disk, or drops it from the page cache once written), so that the copy neither
+     * pushes out what clients do read nor costs a fresh page of memory per page copied. The data
+     * and its durability are those of a write without FUA; the default is exactly that write.
+     *
+     * @throws BlockDeviceException as {@link #write}
+     */
+    default void writeUncached(long offset, ByteBuffer src) throws IOException {
+        write(offset, src, false);
+    }
 
     /**
      * Allocation status of a prefix of {@code [offset, offset + length)}: at least one extent,

@@ -10,7 +10,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * A device that passes every call to another one: the base of decorators that watch or record
  * some calls (writes for pre-copy tracking, accesses for heat maps, traces) and override only
- * those.
+ * those. Data reaches a device through {@code write}, {@code writeUncached}, {@code trim} and
+ * {@code writeZeroes}, each forwarded as itself: a decorator that must see every change
+ * overrides all four.
  */
 public abstract class ForwardingBlockDevice implements BlockDevice {
     private final BlockDevice delegate;
@@ -70,8 +72,13 @@ public abstract class ForwardingBlockDevice implements BlockDevice {
     }
 
     @Override
-    public void dontNeed(long offset, long length) throws IOException {
-        delegate.dontNeed(offset, length);
+    public void allocate(long offset, long length) throws IOException {
+        delegate.allocate(offset, length);
+    }
+
+    @Override
+    public void writeUncached(long offset, ByteBuffer src) throws IOException {
+        delegate.writeUncached(offset, src);
     }
 
     @Override

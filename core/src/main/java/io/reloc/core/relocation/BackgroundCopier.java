@@ -44,6 +44,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private static final long INITIAL_PACED_RUN = 64 << 10;
     /** Most fetched bytes waiting for the cache before the copier waits for them (see {@link #fetch}). */
     private static final long WRITE_BACKLOG_BYTES = 16 << 20;
+    /** Regions of the cache allocated at once ahead of the copy ({@link #allocateAhead}). */
+    static final long ALLOCATE_BYTES = 64L << 20;
     private static final long STATE_LOG_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Least time between two pre-copy rounds: each asks the source once. */
     private static final long PRECOPY_ROUND_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -59,6 +61,8 @@ public final class BackgroundCopier implements AutoCloseable {
     /** Bytes fetched and not yet written to the cache. */
     private final AtomicLong writing = new AtomicLong();
     private final SourceExtents extents;
+    /** Regions allocated ahead already; copier thread only. */
+    private final java.util.BitSet allocated = new java.util.BitSet();
     private boolean paused;
     /** What is left of the order's last urgent range; copier thread only. */
     private io.reloc.api.BlockRange urgent;
@@ -214,6 +218,7 @@ public final class BackgroundCopier implements AutoCloseable {
                 if (planned.zero()) {
                     installZeroes(planned); // no transfer: local only
                 } else {
+                    allocateAhead(planned, geometry);
                     long bytes = (long) planned.blocks() * geometry.blockSize();
                     awaitWriteBacklog();
                     limiter.acquire(bytes);
@@ -242,6 +247,32 @@ public final class BackgroundCopier implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
             log.error("background copy stopped: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Before the first fetch into a region of {@link #ALLOCATE_BYTES}, has the cache allocate the
+     * region's absent data (what the source reports as zeroes stays a hole): one allocation
+     * instead of one per fetch, which on ext4 lets the fetches' direct writes run side by side.
+     */
+    private void allocateAhead(Work work, BlockGeometry geometry) {
+        int region = (int) (geometry.start(work.first()) / ALLOCATE_BYTES);
+        if (allocated.get(region)) {
+            return;
+        }
+        allocated.set(region);
+        long end = Math.min(device.geometry().size(), (region + 1L) * ALLOCATE_BYTES);
+        try {
+            for (long at = (long) region * ALLOCATE_BYTES; at < end; ) {
+                SourceExtents.Span span = extents.at(at);
+                long spanEnd = Math.min(span.end(), end);
+                if (!span.zero()) {
+                    device.allocateAbsent(at, spanEnd);
+                }
+                at = spanEnd;
+            }
+        } catch (IOException e) {
+            log.debug("allocating the cache up to byte {} ahead of the copy failed: {}", end, e.getMessage());
         }
     }
 

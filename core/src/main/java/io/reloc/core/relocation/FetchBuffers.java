@@ -1,11 +1,12 @@
 package io.reloc.core.relocation;
 
+import java.lang.foreign.Arena;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Direct buffers for fetched data, reused. A fetch lands in a direct buffer so that the socket
+ * Direct, page-aligned buffers for fetched data, reused. A fetch lands in a direct buffer so that the socket
  * reads into it and the cache writes from it in place: a heap buffer costs a copy on each side
  * (through the JDK's temporary direct buffer on the way in, through the store's bounce buffer on
  * the way out), which on a fast link is most of the proxy's CPU per byte.
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FetchBuffers {
     private static final int MIN_SHIFT = 12;
     private static final int MAX_SHIFT = 30;
+    private static final int ALIGNMENT = 4096;
     /** Enough for the background copier's runs in flight on a fast link. */
     static final long DEFAULT_KEEP_BYTES = 32L << 20;
 
@@ -46,7 +48,9 @@ final class FetchBuffers {
             b = free[shift].pollLast();
         }
         if (b == null) {
-            b = ByteBuffer.allocateDirect(1 << shift);
+            // Page-aligned, so that the cache may write it past the page cache (O_DIRECT); the
+            // memory goes when the buffer is collected.
+            b = Arena.ofAuto().allocate(1L << shift, ALIGNMENT).asByteBuffer();
         } else {
             kept.addAndGet(-b.capacity());
         }

@@ -531,6 +531,34 @@ public final class RelocatingDevice implements BlockDevice {
         return map.isPresent(block);
     }
 
+    /**
+     * Has the cache allocate the absent blocks that lie wholly in {@code [offset, end)}, ahead of
+     * the copy that will write them ({@link BlockDevice#allocate}): present blocks are left as
+     * they are, so a hole that stands for zeroes stays a hole. Only a hint to the cache.
+     */
+    public void allocateAbsent(long offset, long end) throws IOException {
+        long block = geometry.blockOf(offset);
+        if (geometry.start(block) < offset) {
+            block++;
+        }
+        long last = geometry.blockOf(end - 1);
+        if (geometry.start(last) + geometry.length(last) > end) {
+            last--;
+        }
+        while (block <= last) {
+            long first = map.nextAbsent(block);
+            if (first < 0 || first > last) {
+                return;
+            }
+            long after = first + 1;
+            while (after <= last && !map.isPresent(after)) {
+                after++;
+            }
+            cache.allocate(geometry.start(first), geometry.start(after - 1) + geometry.length(after - 1) - geometry.start(first));
+            block = after;
+        }
+    }
+
     /** The first absent block at or after {@code from}, or -1. */
     public long nextAbsent(long from) {
         return map.nextAbsent(from);
@@ -828,11 +856,11 @@ public final class RelocatingDevice implements BlockDevice {
                 }
                 data.flip();
                 received.accept(end - start);
-                install(first, count, epoch, block -> cache.write(geometry.start(block), data.slice((int) (geometry.start(block) - start),
-                        geometry.length(block)), false), () -> cache.write(start, data, false));
-                if (counter == backgroundFetches) {
-                    releaseFromMemory(start, end - start);
-                }
+                // No client asked for background blocks: the cache may keep them from crowding out
+                // what clients read, and from costing memory per block copied.
+                boolean uncached = counter == backgroundFetches;
+                install(first, count, epoch, block -> writeFetched(geometry.start(block), data.slice((int) (geometry.start(block) - start),
+                        geometry.length(block)), uncached), () -> writeFetched(start, data, uncached));
             } finally {
                 // A source read returns only once nothing writes into the buffer any more.
                 buffers.release(data);
@@ -841,16 +869,11 @@ public final class RelocatingDevice implements BlockDevice {
         });
     }
 
-    /**
-     * No client asked for background blocks: the cache may keep them from crowding out what
-     * clients read. Only a hint, so its failure (a cache closing under the copy) fails no fetch:
-     * the blocks are installed already, and whoever waits for them may read them.
-     */
-    private void releaseFromMemory(long offset, long length) {
-        try {
-            cache.dontNeed(offset, length);
-        } catch (IOException | RuntimeException e) {
-            log.debug("dropping bytes {}+{} of the cache from memory failed: {}", offset, length, e.getMessage());
+    private void writeFetched(long offset, ByteBuffer data, boolean uncached) throws IOException {
+        if (uncached) {
+            cache.writeUncached(offset, data);
+        } else {
+            cache.write(offset, data, false);
         }
     }
 

@@ -59,14 +59,17 @@ public final class FileBlockStore implements BlockDevice {
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private final Writeback writeback;
     private final PageCacheRelease release;
+    private final DirectWrites direct;
     private boolean closed;
     // Learned on first failure, so an unsupporting file system costs one failed system call only.
     private volatile boolean punchUnsupported;
     private volatile boolean zeroRangeUnsupported;
     private volatile boolean seekDataUnsupported;
+    private volatile boolean allocateUnsupported;
 
     private FileBlockStore(Path path, int fd, long size, boolean readOnly, boolean blockDevice) {
         this.path = requireNonNull(path, "path is null");
+        this.direct = readOnly ? DirectWrites.none() : DirectWrites.open(path);
         this.fd = fd;
         this.size = size;
         this.readOnly = readOnly;
@@ -191,32 +194,59 @@ public final class FileBlockStore implements BlockDevice {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        int length = src.remaining();
         lock.readLock().lock();
         try {
-            checkWritable(offset, length);
-            // A read-only direct buffer cannot be handed to native code as is; bounce it.
-            if (src.isDirect() && !src.isReadOnly()) {
-                writeFully(MemorySegment.ofBuffer(src), offset);
-            } else {
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment bounce = arena.allocate(Math.min(length, BOUNCE_SIZE));
-                    MemorySegment source = MemorySegment.ofBuffer(src);
-                    for (long done = 0; done < length; ) {
-                        int chunk = (int) Math.min(bounce.byteSize(), length - done);
-                        bounce.asSlice(0, chunk).copyFrom(source.asSlice(done, chunk));
-                        writeFully(bounce.asSlice(0, chunk), offset + done);
-                        done += chunk;
-                    }
-                }
-            }
-            src.position(src.limit());
+            checkWritable(offset, src.remaining());
+            writeBuffered(offset, src);
             if (fua) {
                 sync();
             }
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * Straight to disk where it can ({@link DirectWrites}); what cannot is written through the
+     * page cache and then dropped from it once on disk ({@link PageCacheRelease}).
+     */
+    @Override
+    public void writeUncached(long offset, ByteBuffer src) throws IOException {
+        int length = src.remaining();
+        lock.readLock().lock();
+        try {
+            checkWritable(offset, length);
+            long written = direct.write(src, offset);
+            if (written < length) {
+                src.position(src.position() + (int) written);
+                writeBuffered(offset + written, src);
+                release.released(offset + written, length - written);
+            }
+            src.position(src.limit());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Writes all of {@code src} through the page cache; call with the read lock held. */
+    private void writeBuffered(long offset, ByteBuffer src) throws IOException {
+        int length = src.remaining();
+        // A read-only direct buffer cannot be handed to native code as is; bounce it.
+        if (src.isDirect() && !src.isReadOnly()) {
+            writeFully(MemorySegment.ofBuffer(src), offset);
+        } else {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment bounce = arena.allocate(Math.min(length, BOUNCE_SIZE));
+                MemorySegment source = MemorySegment.ofBuffer(src);
+                for (long done = 0; done < length; ) {
+                    int chunk = (int) Math.min(bounce.byteSize(), length - done);
+                    bounce.asSlice(0, chunk).copyFrom(source.asSlice(done, chunk));
+                    writeFully(bounce.asSlice(0, chunk), offset + done);
+                    done += chunk;
+                }
+            }
+        }
+        src.position(src.limit());
     }
 
     @Override
@@ -262,14 +292,25 @@ public final class FileBlockStore implements BlockDevice {
         }
     }
 
-    /** Drops the range from the page cache once it is on disk (see {@link PageCacheRelease}). */
+    /**
+     * Allocates the range ({@code fallocate}, keeping the size). ext4 takes its inode lock
+     * exclusively for a direct write that allocates, so such writes go one at a time, while
+     * writes into allocated space share it: a relocation that wrote a sparse cache direct took
+     * 1.1-1.4 s per GiB on the benchmark machine, 0.8-0.9 s with the range allocated first. Only
+     * a hint: where it fails (a block device, a file system without it, a full disk) the writes
+     * go ahead and report what they must.
+     */
     @Override
-    public void dontNeed(long offset, long length) throws IOException {
+    public void allocate(long offset, long length) throws IOException {
         lock.readLock().lock();
         try {
-            checkOpen();
-            Ranges.check(offset, length, size);
-            release.released(offset, length);
+            checkWritable(offset, length);
+            if (length == 0 || blockDevice || allocateUnsupported) {
+                return;
+            }
+            LinuxFiles.fallocate(fd, LinuxFiles.FALLOC_FL_KEEP_SIZE, offset, length);
+        } catch (ErrnoException e) {
+            allocateUnsupported = unsupported(e);
         } finally {
             lock.readLock().unlock();
         }
@@ -339,7 +380,11 @@ public final class FileBlockStore implements BlockDevice {
                 return;
             }
             closed = true;
-            LinuxFiles.close(fd);
+            try {
+                direct.close();
+            } finally {
+                LinuxFiles.close(fd);
+            }
         } catch (ErrnoException e) {
             throw new IOException("cannot close " + path + ": " + e.reason(), e);
         } finally {

@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keeps ranges that will not be read soon ({@link io.reloc.api.BlockDevice#dontNeed}) out of the
- * page cache, as {@code nbdcopy} does with what it writes: writeback of each range starts at once,
+ * Keeps ranges that will not be read soon ({@link io.reloc.api.BlockDevice#writeUncached}) and
+ * could not be written past the page cache ({@link DirectWrites}) out of it, as {@code nbdcopy}
+ * does with what it writes: writeback of each range starts at once,
  * and once more than {@code lag} bytes of such ranges are waiting, the oldest are written out and
  * dropped ({@link LinuxFiles#writeAndDrop}), by then mostly on disk already.
  *

@@ -48,6 +48,16 @@ public final class TrackedDevice extends ForwardingBlockDevice {
     }
 
     @Override
+    public void writeUncached(long offset, ByteBuffer src) throws IOException {
+        int length = src.remaining();
+        try {
+            delegate().writeUncached(offset, src);
+        } finally {
+            tracker.record(offset, length);
+        }
+    }
+
+    @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
         try {
             delegate().trim(offset, length, fua);

@@ -14,10 +14,12 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The cache is told which blocks no client asked for (the background copy's) so that it may keep
- * them out of memory, and never the blocks a client read: those it will likely read again.
+ * The cache is told which blocks no client asked for (the background copy's, written with
+ * {@code writeUncached}) so that it may keep them out of memory, and never the blocks a client
+ * read: those it will likely read again.
  */
 class BackgroundReleaseTest {
     private static final int BLOCK = 4096;
@@ -25,7 +27,7 @@ class BackgroundReleaseTest {
     @TempDir
     Path dir;
 
-    /** A cache that records its {@code dontNeed} hints as "offset+length". */
+    /** A cache that records its uncached writes as "offset+length". */
     private static final class HintedCache extends ForwardingBlockDevice {
         final List<String> hints = new ArrayList<>();
         boolean failing;
@@ -35,12 +37,12 @@ class BackgroundReleaseTest {
         }
 
         @Override
-        public synchronized void dontNeed(long offset, long length) throws IOException {
-            hints.add(offset + "+" + length);
+        public synchronized void writeUncached(long offset, ByteBuffer src) throws IOException {
+            hints.add(offset + "+" + src.remaining());
             if (failing) {
-                throw new IOException("the hint failed");
+                throw new IOException("the disk failed");
             }
-            super.dontNeed(offset, length);
+            super.writeUncached(offset, src);
         }
     }
 
@@ -67,8 +69,9 @@ class BackgroundReleaseTest {
         assertArrayEquals(content, all.array(), "the hint changes no data");
     }
 
+    /** The uncached write is the run's only write: when it fails, the fetch fails and the blocks stay absent. */
     @Test
-    void aFailingHintFailsNoFetch() throws IOException {
+    void aFailingUncachedWriteFailsTheFetch() throws IOException {
         byte[] content = new byte[8 * BLOCK];
         new Random(8).nextBytes(content);
         HintedCache cache = new HintedCache(content.length);
@@ -77,11 +80,12 @@ class BackgroundReleaseTest {
                 BLOCK, "src", "c1", false);
         device.activate(ActivationTrigger.CONTROL);
 
-        assertEquals(8, device.copyRun(0, 8), "the run is copied though its hint failed");
-        assertEquals(List.of("0+" + 8 * BLOCK), cache.hints);
-        assertEquals(8, device.status().presentBlocks());
+        assertThrows(IOException.class, () -> device.copyRun(0, 8));
+        assertEquals(0, device.status().presentBlocks());
+        cache.failing = false;
         ByteBuffer all = ByteBuffer.allocate(content.length);
         device.read(0, all);
-        assertArrayEquals(content, all.array());
+        assertArrayEquals(content, all.array(), "a client's read fetches the blocks again");
+        assertEquals(List.of("0+" + 8 * BLOCK), cache.hints, "and writes them cached");
     }
 }

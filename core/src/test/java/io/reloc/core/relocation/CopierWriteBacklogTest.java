@@ -40,7 +40,18 @@ class CopierWriteBacklogTest {
 
         @Override
         public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-            long bytes = src.remaining();
+            awaitGate(src.remaining());
+            super.write(offset, src, fua);
+        }
+
+        /** What the background copy writes. */
+        @Override
+        public void writeUncached(long offset, ByteBuffer src) throws IOException {
+            awaitGate(src.remaining());
+            super.writeUncached(offset, src);
+        }
+
+        private void awaitGate(long bytes) throws IOException {
             mostWaiting.accumulateAndGet(waiting.addAndGet(bytes), Math::max);
             try {
                 gate.await();
@@ -50,7 +61,6 @@ class CopierWriteBacklogTest {
             } finally {
                 waiting.addAndGet(-bytes);
             }
-            super.write(offset, src, fua);
         }
     }
 

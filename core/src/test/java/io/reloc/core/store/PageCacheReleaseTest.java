@@ -2,30 +2,13 @@ package io.reloc.core.store;
 
 import io.reloc.core.store.LinuxFiles.ErrnoException;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalLong;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class PageCacheReleaseTest {
-    @TempDir
-    Path dir;
-
     /** Records the calls a {@link PageCacheRelease} makes, failing with {@code errno} when it is not 0. */
     private static final class Recorder implements PageCacheRelease.Calls {
         final List<String> calls = new ArrayList<>();
@@ -91,59 +74,5 @@ class PageCacheReleaseTest {
             again.released(i * 10L, 10);
         }
         assertEquals(5, failing.calls.size());
-    }
-
-    /**
-     * On a real file: what the store was told it need not keep leaves the page cache (as
-     * {@code fincore} counts it), what it was not told stays, and the data reads back unchanged.
-     */
-    @Test
-    void aStoreDropsReleasedRangesFromThePageCacheAndKeepsTheirData() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/fincore")), "needs fincore (util-linux)");
-        assumeFalse(Files.getFileStore(dir).type().equals("tmpfs"), "tmpfs pages are the file: they cannot be dropped");
-        int mib = 64;
-        byte[] data = new byte[mib << 20];
-        ThreadLocalRandom.current().nextBytes(data);
-        Path kept = dir.resolve("kept.img");
-        Path released = dir.resolve("released.img");
-        for (Path path : List.of(kept, released)) {
-            try (FileBlockStore store = FileBlockStore.open(path, OptionalLong.of(data.length), false)) {
-                for (int offset = 0; offset < data.length; offset += 1 << 20) {
-                    store.write(offset, ByteBuffer.allocateDirect(1 << 20).put(0, data, offset, 1 << 20), false);
-                    if (path == released) {
-                        store.dontNeed(offset, 1 << 20);
-                    }
-                }
-                store.flush();
-            }
-        }
-        long keptResident = residentBytes(kept);
-        long releasedResident = residentBytes(released);
-        assertEquals((long) data.length, keptResident, "a file written without the hint stays in memory");
-        assertTrue(releasedResident <= PageCacheRelease.DEFAULT_LAG + (1 << 20),
-                "at most the lag stays in memory: " + releasedResident + " bytes of " + data.length);
-        try (FileBlockStore store = FileBlockStore.open(released, OptionalLong.empty(), true)) {
-            ByteBuffer back = ByteBuffer.allocateDirect(data.length);
-            store.read(0, back);
-            byte[] read = new byte[data.length];
-            back.flip().get(read);
-            assertArrayEquals(data, read);
-        }
-    }
-
-    @Test
-    void aStoreRefusesAnOutOfRangeHint() throws IOException {
-        try (FileBlockStore store = FileBlockStore.open(dir.resolve("disk.img"), OptionalLong.of(1 << 20), false)) {
-            assertThrows(IOException.class, () -> store.dontNeed(1 << 20, 4096));
-            store.dontNeed(0, 1 << 20);
-        }
-    }
-
-    private static long residentBytes(Path file) throws Exception {
-        Process fincore = new ProcessBuilder("fincore", "--bytes", "--noheadings", "--output", "RES", file.toString())
-                .redirectErrorStream(true).start();
-        String out = new String(fincore.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertTrue(fincore.waitFor(10, TimeUnit.SECONDS) && fincore.exitValue() == 0, "fincore failed: " + out);
-        return Long.parseLong(out);
     }
 }

@@ -30,6 +30,7 @@ class BackgroundReleaseTest {
     /** A cache that records its uncached writes as "offset+length". */
     private static final class HintedCache extends ForwardingBlockDevice {
         final List<String> hints = new ArrayList<>();
+        final List<String> allocations = new ArrayList<>();
         boolean failing;
 
         HintedCache(int size) {
@@ -44,6 +45,55 @@ class BackgroundReleaseTest {
             }
             super.writeUncached(offset, src);
         }
+
+        @Override
+        public synchronized void allocate(long offset, long length) throws IOException {
+            allocations.add(offset / BLOCK + "+" + length / BLOCK);
+            super.allocate(offset, length);
+        }
+    }
+
+    /** Only whole absent blocks are allocated ahead: a present block keeps its data or its hole. */
+    @Test
+    void allocationAheadSkipsPresentAndPartialBlocks() throws IOException {
+        byte[] content = new byte[16 * BLOCK];
+        new Random(17).nextBytes(content);
+        HintedCache cache = new HintedCache(content.length);
+        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
+                BLOCK, "src", "c1", false);
+        device.activate(ActivationTrigger.CONTROL);
+        device.read(2L * BLOCK, ByteBuffer.allocate(2 * BLOCK));   // blocks 2, 3 present
+        device.trim(9L * BLOCK, BLOCK, false);                     // block 9 present, a hole
+
+        device.allocateAbsent(0, 16L * BLOCK);
+        assertEquals(List.of("0+2", "4+5", "10+6"), cache.allocations);
+        cache.allocations.clear();
+        device.allocateAbsent(100, 5L * BLOCK + 100);              // block 0 and 5 only in part
+        assertEquals(List.of("1+1", "4+1"), cache.allocations);
+    }
+
+    /** The copier allocates the source's data ahead of fetching it, never what the source reports as zeroes. */
+    @Test
+    void theCopierAllocatesDataAheadAndLeavesZeroesAsHoles() throws Exception {
+        byte[] content = new byte[16 * BLOCK];
+        new Random(18).nextBytes(content);
+        java.util.Arrays.fill(content, 8 * BLOCK, 12 * BLOCK, (byte) 0);
+        HintedCache cache = new HintedCache(content.length);
+        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
+                BLOCK, "src", "c1", false);
+        device.activate(ActivationTrigger.CONTROL);
+        try (BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(0))) {
+            copier.start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (device.state() != RelocationState.COMPLETE && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        }
+        assertEquals(RelocationState.COMPLETE, device.state());
+        assertEquals(List.of("0+8", "12+4"), cache.allocations, "one allocation per data span of the region");
+        ByteBuffer all = ByteBuffer.allocate(content.length);
+        device.read(0, all);
+        assertArrayEquals(content, all.array());
     }
 
     @Test

@@ -31,8 +31,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * One NBD connection in the transmission phase, shared by many callers: {@link #submit} gives a
  * request a fresh cookie and queues it; one writer (virtual) thread sends queued requests in
- * batches, and one reader thread matches replies to requests by cookie, in whatever order they
- * come. Callers never touch the socket, so interrupting a caller cannot close the connection
+ * batches, and one reader (platform) thread matches replies to requests by cookie, in whatever
+ * order they come. Callers never touch the socket, so interrupting a caller cannot close the connection
  * under everybody else. At most {@code maxInFlight} requests are outstanding; submitters wait
  * for a slot.
  *
@@ -80,7 +80,10 @@ final class NbdConnection implements Closeable {
         this.slots = new Semaphore(maxInFlight);
         this.replyTimeoutNanos = replyTimeout.toNanos();
         this.writer = Thread.ofVirtual().name("nbd-client-writer-" + transport.server()).start(this::writeRequests);
-        this.reader = Thread.ofVirtual().name("nbd-client-" + transport.server()).start(this::readReplies);
+        // A platform thread: the reader waits on the socket all the time, and a virtual one pays a
+        // trip through the scheduler's poller and a carrier each time the socket runs dry.
+        // Relocating 1 GiB from nbdkit on loopback: median 0.87 s against 0.92 s, six pairs.
+        this.reader = Thread.ofPlatform().daemon().name("nbd-client-" + transport.server()).start(this::readReplies);
         this.watchdog = Thread.ofVirtual().name("nbd-client-watchdog-" + transport.server()).start(this::watch);
     }
 

@@ -53,15 +53,20 @@ class BackgroundReleaseTest {
         }
     }
 
+    private RelocatingDevice activeDevice(HintedCache cache, byte[] content) throws IOException {
+        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
+                BLOCK, "src", "c1", false);
+        device.activate(ActivationTrigger.CONTROL);
+        return device;
+    }
+
     /** Only whole absent blocks are allocated ahead: a present block keeps its data or its hole. */
     @Test
     void allocationAheadSkipsPresentAndPartialBlocks() throws IOException {
         byte[] content = new byte[16 * BLOCK];
         new Random(17).nextBytes(content);
         HintedCache cache = new HintedCache(content.length);
-        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
-                BLOCK, "src", "c1", false);
-        device.activate(ActivationTrigger.CONTROL);
+        RelocatingDevice device = activeDevice(cache, content);
         device.read(2L * BLOCK, ByteBuffer.allocate(2 * BLOCK));   // blocks 2, 3 present
         device.trim(9L * BLOCK, BLOCK, false);                     // block 9 present, a hole
 
@@ -79,9 +84,7 @@ class BackgroundReleaseTest {
         new Random(18).nextBytes(content);
         java.util.Arrays.fill(content, 8 * BLOCK, 12 * BLOCK, (byte) 0);
         HintedCache cache = new HintedCache(content.length);
-        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
-                BLOCK, "src", "c1", false);
-        device.activate(ActivationTrigger.CONTROL);
+        RelocatingDevice device = activeDevice(cache, content);
         try (BackgroundCopier copier = new BackgroundCopier(device, new RateLimiter(0))) {
             copier.start();
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
@@ -101,9 +104,7 @@ class BackgroundReleaseTest {
         byte[] content = new byte[16 * BLOCK];
         new Random(16).nextBytes(content);
         HintedCache cache = new HintedCache(content.length);
-        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
-                BLOCK, "src", "c1", false);
-        device.activate(ActivationTrigger.CONTROL);
+        RelocatingDevice device = activeDevice(cache, content);
 
         ByteBuffer read = ByteBuffer.allocate(2 * BLOCK);
         device.read(0, read);
@@ -126,9 +127,7 @@ class BackgroundReleaseTest {
         new Random(8).nextBytes(content);
         HintedCache cache = new HintedCache(content.length);
         cache.failing = true;
-        RelocatingDevice device = RelocatingDevice.open(cache, new TestSource(content), new MapFile(dir.resolve("m")),
-                BLOCK, "src", "c1", false);
-        device.activate(ActivationTrigger.CONTROL);
+        RelocatingDevice device = activeDevice(cache, content);
 
         assertThrows(IOException.class, () -> device.copyRun(0, 8));
         assertEquals(0, device.status().presentBlocks());

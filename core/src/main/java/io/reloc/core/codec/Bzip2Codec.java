@@ -7,7 +7,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 
-/** bzip2 streams (Apache Commons Compress): a high ratio for slow links, at a high CPU cost. */
+/**
+ * bzip2 streams (Apache Commons Compress): a high ratio for slow links, at a high CPU cost. The
+ * block size is an upper bound: a payload smaller than a block is compressed in a block just
+ * large enough for it, the same stream, without the encoder's arrays for a full 900 kB block
+ * (several megabytes, allocated for every payload and every trial of the adaptive choice).
+ */
 public final class Bzip2Codec extends StreamCodec {
     public static final String NAME = "bzip2";
 
@@ -31,8 +36,13 @@ public final class Bzip2Codec extends StreamCodec {
     }
 
     @Override
-    OutputStream compressing(OutputStream out) throws IOException {
-        return new BZip2CompressorOutputStream(out, blockSize);
+    OutputStream compressing(OutputStream out, int length) throws IOException {
+        return new BZip2CompressorOutputStream(out, blockFor(length));
+    }
+
+    /** The block size for a payload: enough 100 kB units to hold it, at most the configured size. */
+    int blockFor(int length) {
+        return (int) Math.clamp((length + 99_999L) / 100_000, BZip2CompressorOutputStream.MIN_BLOCKSIZE, blockSize);
     }
 
     @Override

@@ -13,8 +13,11 @@ import java.nio.ByteBuffer;
  */
 abstract class StreamCodec extends ArrayCodec {
 
-    /** A compressing stream writing into {@code out}; closing it finishes the stream. */
-    abstract OutputStream compressing(OutputStream out) throws IOException;
+    /**
+     * A compressing stream writing into {@code out}, for a payload of {@code length} bytes;
+     * closing it finishes the stream.
+     */
+    abstract OutputStream compressing(OutputStream out, int length) throws IOException;
 
     /** A decompressing stream over {@code in}, stopping at the end of the first stream. */
     abstract InputStream decompressing(InputStream in) throws IOException;
@@ -22,7 +25,7 @@ abstract class StreamCodec extends ArrayCodec {
     @Override
     final ByteBuffer encode(byte[] src, int offset, int length) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, length / 2));
-        try (OutputStream compressor = compressing(out)) {
+        try (OutputStream compressor = compressing(out, length)) {
             compressor.write(src, offset, length);
         }
         return ByteBuffer.wrap(out.toByteArray());

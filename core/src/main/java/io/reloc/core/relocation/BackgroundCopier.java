@@ -261,7 +261,7 @@ public final class BackgroundCopier implements AutoCloseable {
             return;
         }
         allocated.set(region);
-        long end = Math.min(device.geometry().size(), (region + 1L) * ALLOCATE_BYTES);
+        long end = Math.min(geometry.size(), (region + 1L) * ALLOCATE_BYTES);
         try {
             for (long at = (long) region * ALLOCATE_BYTES; at < end; ) {
                 SourceExtents.Span span = extents.at(at);

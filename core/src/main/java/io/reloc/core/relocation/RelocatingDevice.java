@@ -550,10 +550,8 @@ public final class RelocatingDevice implements BlockDevice {
             if (first < 0 || first > last) {
                 return;
             }
-            long after = first + 1;
-            while (after <= last && !map.isPresent(after)) {
-                after++;
-            }
+            long present = map.nextPresent(first);
+            long after = present < 0 || present > last ? last + 1 : present;
             cache.allocate(geometry.start(first), geometry.start(after - 1) + geometry.length(after - 1) - geometry.start(first));
             block = after;
         }

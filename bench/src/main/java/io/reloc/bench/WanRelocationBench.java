@@ -4,6 +4,7 @@ import io.reloc.api.Export;
 import io.reloc.api.FrontEnd;
 import io.reloc.api.FrontEndConfig;
 import io.reloc.api.StoreSpec;
+import io.reloc.bench.wan.ChunkLog;
 import io.reloc.bench.wan.LinkSettings;
 import io.reloc.bench.wan.WanLink;
 import io.reloc.core.export.ExportRegistry;
@@ -40,7 +41,8 @@ import java.util.SplittableRandom;
  * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
  * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
  * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0),
- * {@code --idle-reads N} (first, N demand reads with the background copy paused: the idle link's figure). The background copy's pacing and lane follow the system properties of
+ * {@code --idle-reads N} (first, N demand reads with the background copy paused: the idle link's figure),
+ * {@code --breakdown} (after the row, a table of the parts of the demand reads, see {@link DemandBreakdown}). The background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
@@ -52,7 +54,7 @@ public final class WanRelocationBench {
     private WanRelocationBench() {}
 
     private record Options(int blockSize, String codec, String source, long probeMillis, String channel, long warmUpSeconds,
-                           int idleReads) {}
+                           int idleReads, boolean breakdown) {}
 
     private static Options options(String[] args, int from) {
         int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
@@ -62,7 +64,16 @@ public final class WanRelocationBench {
         String channel = "adaptive";
         long warmUp = 0;
         int idleReads = 0;
+        boolean breakdown = false;
         for (int i = from; i < args.length; i += 2) {
+            if (args[i].equals("--breakdown")) {
+                breakdown = true;
+                i--;
+                continue;
+            }
+            if (i + 1 == args.length) {
+                throw new IllegalArgumentException("option " + args[i] + " has no value");
+            }
             String value = args[i + 1];
             switch (args[i]) {
                 case "--block-size" -> blockSize = Integer.parseInt(value);
@@ -73,13 +84,13 @@ public final class WanRelocationBench {
                 case "--warm-up" -> warmUp = Long.parseLong(value);
                 case "--idle-reads" -> idleReads = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; there are --block-size, --codec, --source, --probe-ms, --channel, --warm-up, --idle-reads");
+                        + "; there are --block-size, --codec, --source, --probe-ms, --channel, --warm-up, --idle-reads, --breakdown");
             }
         }
-        if (idleReads > 0 && probe <= 0) {
-            throw new IllegalArgumentException("--idle-reads needs demand reads (--probe-ms above 0)");
+        if ((idleReads > 0 || breakdown) && probe <= 0) {
+            throw new IllegalArgumentException("--idle-reads and --breakdown need demand reads (--probe-ms above 0)");
         }
-        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads);
+        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads, breakdown);
     }
 
     public static void main(String[] args) throws Exception {
@@ -124,6 +135,14 @@ public final class WanRelocationBench {
                 warmUp(uri, cache, options, plugins);
             }
             Latencies idle = idleReads(uri, cache, options, plugins, wan);
+            // Only the measured run's connections are logged: its demand reads are split up below.
+            DemandBreakdown breakdown = null;
+            if (options.breakdown()) {
+                ChunkLog chunks = new ChunkLog(2 * PROBE_BYTES);
+                wan.logChunks(chunks);
+                breakdown = new DemandBreakdown(chunks, link.oneWayDelayNanos(), PROBE_BYTES);
+            }
+            DemandBreakdown reads = breakdown;
             long start = System.nanoTime();
             long downstreamBefore = wan.bytesDownstream();
             long wireBefore = downstreamBefore + wan.bytesUpstream();
@@ -133,7 +152,7 @@ public final class WanRelocationBench {
                         ? Thread.ofPlatform().daemon().name("timeline").start(() -> timeline(wan, start))
                         : null;
                 Thread probe = options.probeMillis() > 0
-                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE))
+                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE, reads))
                         : null;
                 while (proxy.status().relocation().state() != RelocationState.COMPLETE) {
                     Thread.sleep(20);
@@ -158,6 +177,10 @@ public final class WanRelocationBench {
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
                     idle.idleSummary(), same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());
+            if (breakdown != null) {
+                System.out.println();
+                breakdown.table().forEach(System.out::println);
+            }
             if (!same) {
                 System.exit(1);
             }
@@ -220,7 +243,7 @@ public final class WanRelocationBench {
             try (Proxy proxy = startProxy(uri, cache, options, plugins)) {
                 proxy.pause();
                 Thread.sleep(1000); // the fetches sent before the pause arrive
-                probe(proxy, wan, options, idle, options.idleReads());
+                probe(proxy, wan, options, idle, options.idleReads(), null);
             }
             dropCopy(cache);
         }
@@ -248,9 +271,11 @@ public final class WanRelocationBench {
 
     /**
      * A VM reading 4 KiB at a random block the copy has not reached yet, every {@code probeMillis}:
-     * each such read is a demand fetch across the link.
+     * each such read is a demand fetch across the link. Each is also told to {@code breakdown}
+     * unless that is null.
      */
-    private static void probe(Proxy proxy, WanLink wan, Options options, Latencies latencies, long reads) {
+    private static void probe(Proxy proxy, WanLink wan, Options options, Latencies latencies, long reads,
+                              DemandBreakdown breakdown) {
         SplittableRandom random = new SplittableRandom(7);
         var device = proxy.device();
         long blocks = device.geometry().blockCount();
@@ -273,7 +298,11 @@ public final class WanRelocationBench {
                 latencies.backlog(wan.downstreamBacklogNanos());
                 long t0 = System.nanoTime();
                 device.read(offset, buffer);
-                latencies.add(t0, System.nanoTime() - t0);
+                long t1 = System.nanoTime();
+                latencies.add(t0, t1 - t0);
+                if (breakdown != null) {
+                    breakdown.read(t0, t1);
+                }
                 done++;
             }
         } catch (InterruptedException e) {

@@ -30,20 +30,28 @@ final class Pipe {
     private static final int WRITE_BYTES = 2 * MAX_CHUNK;
     private static final byte[] END = new byte[0];
 
-    private record Chunk(byte[] data, int offset, int length, long deliverAt) {}
+    private record Chunk(byte[] data, int offset, int length, long enteredAt, long deliverAt) {}
+
+    /** Told of every write the relay made: its length, when its first chunk entered and was due, when the write began. */
+    interface Tap {
+        void written(int length, long enteredAt, long deliverAt, long writtenAt);
+    }
 
     private final InputStream in;
     private final OutputStream out;
     private final LinkDirection link;
     private final BlockingQueue<Chunk> queue;
     private final Runnable onEnd;
+    /** Null when nobody listens. */
+    private final Tap tap;
 
-    Pipe(InputStream in, OutputStream out, LinkDirection link, int queueChunks, Runnable onEnd) {
+    Pipe(InputStream in, OutputStream out, LinkDirection link, int queueChunks, Runnable onEnd, Tap tap) {
         this.in = in;
         this.out = out;
         this.link = link;
         this.queue = new ArrayBlockingQueue<>(queueChunks);
         this.onEnd = onEnd;
+        this.tap = tap;
     }
 
     /**
@@ -80,14 +88,14 @@ final class Pipe {
                 byte[] data = Arrays.copyOf(buffer, n);
                 for (int offset = 0; offset < n; offset += chunk) {
                     int length = Math.min(chunk, n - offset);
-                    queue.put(new Chunk(data, offset, length, link.schedule(now, length)));
+                    queue.put(new Chunk(data, offset, length, now, link.schedule(now, length)));
                 }
             }
         } catch (IOException | InterruptedException e) {
             // The connection was cut or reset: end this direction.
         }
         try {
-            queue.put(new Chunk(END, 0, 0, 0));
+            queue.put(new Chunk(END, 0, 0, 0, 0));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -114,6 +122,12 @@ final class Pipe {
                         break;
                     }
                     queue.poll();
+                }
+                if (tap != null) {
+                    // Told before the write: the receiver may answer, and whoever reads the log
+                    // look, before the write call returns. The first chunk stands for the write:
+                    // small exchanges are one chunk.
+                    tap.written(length, chunk.enteredAt(), chunk.deliverAt(), System.nanoTime());
                 }
                 out.write(batch, 0, length);
                 out.flush();

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,6 +31,8 @@ public final class WanLink implements Closeable {
     private final LinkDirection upstream;
     private final LinkDirection downstream;
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger connections = new AtomicInteger();
+    private volatile ChunkLog chunkLog;
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -93,6 +96,11 @@ public final class WanLink implements Closeable {
      */
     public long downstreamBacklogNanos() {
         return downstream.backlogNanos(System.nanoTime());
+    }
+
+    /** Records the small chunks of connections opened from now on in {@code log} (null: stop). */
+    public void logChunks(ChunkLog log) {
+        chunkLog = log;
     }
 
     /** Resets every connection and refuses new ones until {@link #restore()}. */
@@ -170,11 +178,18 @@ public final class WanLink implements Closeable {
         };
         try {
             int queueChunks = queueChunks();
-            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end).start("wan-up");
-            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, queueChunks, endBack).start("wan-down");
+            int id = connections.incrementAndGet();
+            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end, tap(id, true)).start("wan-up");
+            new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, queueChunks, endBack, tap(id, false))
+                    .start("wan-down");
         } catch (IOException e) {
             endBack.run();
         }
+    }
+
+    private Pipe.Tap tap(int connection, boolean up) {
+        ChunkLog log = chunkLog;
+        return log == null ? null : (length, entered, due, written) -> log.add(connection, up, length, entered, due, written);
     }
 
     /**

@@ -1,0 +1,117 @@
+package io.reloc.bench;
+
+import io.reloc.bench.wan.ChunkLog;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Splits each demand read of the WAN bench into the parts its hops took, from the emulator's
+ * {@link ChunkLog}: the proxy sending the request, the link's queue on the way out, the relay
+ * handing the request over late, the source answering, the link's queue on the way back (with
+ * the reply's own serialisation), the relay late again, and the proxy taking the reply to the
+ * reader. The one-way delays are left out: they are the link's. A read's request and reply are
+ * found by time, not by cookie: the reply is the last chunk of at least a block's size handed
+ * to the proxy before the read returned, the request the first chunk on the same connection
+ * after the read began. Thread safe.
+ */
+final class DemandBreakdown {
+    private static final String[] PARTS = {
+        "whole read", "proxy sends the request", "link queue, out", "relay late, out", "source answers",
+        "link queue and serialisation, back", "relay late, back", "proxy takes the reply to the reader"};
+
+    private final ChunkLog log;
+    private final long oneWayNanos;
+    private final int replyBytes;
+    private final List<long[]> reads = new ArrayList<>();
+
+    DemandBreakdown(ChunkLog log, long oneWayNanos, int replyBytes) {
+        this.log = log;
+        this.oneWayNanos = oneWayNanos;
+        this.replyBytes = replyBytes;
+    }
+
+    synchronized void read(long startNanos, long endNanos) {
+        reads.add(new long[] {startNanos, endNanos});
+    }
+
+    /** A read given as {@code {start, end}}. */
+    void read(long[] startAndEnd) {
+        read(startAndEnd[0], startAndEnd[1]);
+    }
+
+    /** A markdown table: p50, p90 and p99 of each part, and its mean over the slowest 1% of reads. */
+    synchronized List<String> table() {
+        List<long[]> parts = splits();
+        List<String> lines = new ArrayList<>();
+        lines.add(String.format(Locale.ROOT, "| part of a demand read (%d of %d reads matched) | p50 | p90 | p99 | mean of the slowest 1%% |",
+                parts.size(), reads.size()));
+        lines.add("|---|---|---|---|---|");
+        if (parts.isEmpty()) {
+            return lines;
+        }
+        parts.sort(Comparator.comparingLong(p -> p[0]));
+        List<long[]> slowest = parts.subList(Math.min(parts.size() - 1, (int) (parts.size() * 0.99)), parts.size());
+        for (int i = 0; i < PARTS.length; i++) {
+            int part = i;
+            long[] values = parts.stream().mapToLong(p -> p[part]).sorted().toArray();
+            double slowMean = slowest.stream().mapToLong(p -> p[part]).average().orElse(0);
+            lines.add(String.format(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms |", PARTS[i], percentile(values, 50),
+                    percentile(values, 90), percentile(values, 99), slowMean / 1e6));
+        }
+        return lines;
+    }
+
+    /** The parts of each read whose chunks were found, in nanoseconds, in the order of {@link #PARTS}. */
+    synchronized List<long[]> splits() {
+        List<ChunkLog.Entry> entries = log.entries();
+        List<long[]> parts = new ArrayList<>();
+        for (long[] read : reads) {
+            long[] split = split(read[0], read[1], entries);
+            if (split != null) {
+                parts.add(split);
+            }
+        }
+        return parts;
+    }
+
+    /** The parts of one read, in the order of {@link #PARTS}, or null when its chunks are not in the log. */
+    private long[] split(long start, long end, List<ChunkLog.Entry> entries) {
+        ChunkLog.Entry reply = null;
+        for (ChunkLog.Entry e : entries) {
+            if (!e.upstream() && e.length() >= replyBytes && e.writtenAt() >= start && e.writtenAt() <= end
+                    && (reply == null || e.writtenAt() > reply.writtenAt())) {
+                reply = e;
+            }
+        }
+        if (reply == null) {
+            return null;
+        }
+        ChunkLog.Entry request = null;
+        for (ChunkLog.Entry e : entries) {
+            if (e.upstream() && e.connection() == reply.connection() && e.enteredAt() >= start
+                    && e.writtenAt() <= reply.enteredAt() && (request == null || e.enteredAt() < request.enteredAt())) {
+                request = e;
+            }
+        }
+        if (request == null) {
+            return null;
+        }
+        return new long[] {
+            end - start,
+            request.enteredAt() - start,
+            request.deliverAt() - request.enteredAt() - oneWayNanos,
+            request.writtenAt() - request.deliverAt(),
+            reply.enteredAt() - request.writtenAt(),
+            reply.deliverAt() - reply.enteredAt() - oneWayNanos,
+            reply.writtenAt() - reply.deliverAt(),
+            end - reply.writtenAt()};
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        int rank = (int) Math.ceil(p / 100 * sorted.length);
+        return sorted[Math.clamp(rank - 1, 0, sorted.length - 1)] / 1e6;
+    }
+}

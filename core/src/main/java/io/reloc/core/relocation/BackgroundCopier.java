@@ -38,9 +38,21 @@ public final class BackgroundCopier implements AutoCloseable {
     public static final String QUEUE_PROPERTY = "reloc.background.queue-ms";
     /** Link time of one background fetch, in milliseconds (default 1). */
     public static final String RUN_TIME_PROPERTY = "reloc.background.run-ms";
+    /**
+     * The defaults of the two. A demand reply at the bottleneck waits behind the rest of the fetch
+     * being sent and behind the queue the pacer tolerates (up to twice the target before it acts).
+     * Half a millisecond each took 0.4 ms off the median demand read at 100 Mbit/s, 20 ms, but
+     * relocation on loopback 4% (the target) and 5% (the run) slower: small targets on a short
+     * round trip take a busy CPU's jitter for queues (docs/benchmarks.md, "Eleventh pass").
+     */
+    private static final double DEFAULT_QUEUE_MILLIS = 1;
+    private static final double DEFAULT_RUN_MILLIS = 1;
     private static final long LARGEST_PACED_RUN = 1 << 20;
-    /** Below this the cost per request, not the link, limits the copy on a busy machine. */
-    private static final long SMALLEST_PACED_RUN = 16 << 10;
+    /**
+     * Below this the cost per request, not the link, limits the copy on a busy machine: 4 KiB
+     * fetches at 100 Mbit/s (3,000 a second) left stalls in the copy that queued more than they saved.
+     */
+    private static final long SMALLEST_PACED_RUN = 8 << 10;
     private static final long INITIAL_PACED_RUN = 64 << 10;
     /** Most fetched bytes waiting for the cache before the copier waits for them (see {@link #fetch}). */
     private static final long WRITE_BACKLOG_BYTES = 16 << 20;
@@ -89,8 +101,8 @@ public final class BackgroundCopier implements AutoCloseable {
         String pacing = System.getProperty(PACING_PROPERTY, "delay");
         switch (pacing) {
             case "delay" -> {
-                long queue = millisProperty(QUEUE_PROPERTY, 1.0);
-                long run = millisProperty(RUN_TIME_PROPERTY, 1.0);
+                long queue = millisProperty(QUEUE_PROPERTY, DEFAULT_QUEUE_MILLIS);
+                long run = millisProperty(RUN_TIME_PROPERTY, DEFAULT_RUN_MILLIS);
                 long smallest = Math.max(blockSize, SMALLEST_PACED_RUN);
                 long largest = Math.max(smallest, LARGEST_PACED_RUN);
                 return new DelayPacer(System::nanoTime, new DelayPacer.Settings(queue, run, smallest, largest,

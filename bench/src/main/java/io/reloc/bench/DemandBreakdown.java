@@ -33,6 +33,7 @@ final class DemandBreakdown {
         this.replyBytes = replyBytes;
     }
 
+    /** Records a demand read that began and ended at these {@link System#nanoTime()} times. */
     synchronized void read(long startNanos, long endNanos) {
         reads.add(new long[] {startNanos, endNanos});
     }

@@ -124,9 +124,9 @@ final class Pipe {
                     queue.poll();
                 }
                 if (tap != null) {
-                    // Told before the write: the receiver may answer, and whoever reads the log
-                    // look, before the write call returns. The first chunk stands for the write:
-                    // small exchanges are one chunk.
+                    // Told before the write: once the bytes are out, the receiver may answer and
+                    // the log be read before the write call returns. The first chunk stands for
+                    // the write: small exchanges are one chunk.
                     tap.written(length, chunk.enteredAt(), chunk.deliverAt(), System.nanoTime());
                 }
                 out.write(batch, 0, length);

@@ -1,6 +1,7 @@
 package io.reloc.bench;
 
 import io.reloc.bench.wan.ChunkLog;
+import io.reloc.bench.workload.Latencies;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,11 +39,6 @@ final class DemandBreakdown {
         reads.add(new long[] {startNanos, endNanos});
     }
 
-    /** A read given as {@code {start, end}}. */
-    void read(long[] startAndEnd) {
-        read(startAndEnd[0], startAndEnd[1]);
-    }
-
     /** A markdown table: p50, p90 and p99 of each part, and its mean over the slowest 1% of reads. */
     synchronized List<String> table() {
         List<long[]> parts = splits();
@@ -57,10 +53,11 @@ final class DemandBreakdown {
         List<long[]> slowest = parts.subList(Math.min(parts.size() - 1, (int) (parts.size() * 0.99)), parts.size());
         for (int i = 0; i < PARTS.length; i++) {
             int part = i;
-            long[] values = parts.stream().mapToLong(p -> p[part]).sorted().toArray();
+            Latencies values = new Latencies();
+            parts.forEach(p -> values.add(p[part]));
             double slowMean = slowest.stream().mapToLong(p -> p[part]).average().orElse(0);
-            lines.add(String.format(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms |", PARTS[i], percentile(values, 50),
-                    percentile(values, 90), percentile(values, 99), slowMean / 1e6));
+            lines.add(String.format(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms |", PARTS[i],
+                    values.percentileMillis(50), values.percentileMillis(90), values.percentileMillis(99), slowMean / 1e6));
         }
         return lines;
     }
@@ -109,10 +106,5 @@ final class DemandBreakdown {
             reply.deliverAt() - reply.enteredAt() - oneWayNanos,
             reply.writtenAt() - reply.deliverAt(),
             end - reply.writtenAt()};
-    }
-
-    private static double percentile(long[] sorted, double p) {
-        int rank = (int) Math.ceil(p / 100 * sorted.length);
-        return sorted[Math.clamp(rank - 1, 0, sorted.length - 1)] / 1e6;
     }
 }

@@ -136,13 +136,7 @@ public final class WanRelocationBench {
             }
             Latencies idle = idleReads(uri, cache, options, plugins, wan);
             // Only the measured run's connections are logged: its demand reads are split up below.
-            DemandBreakdown breakdown = null;
-            if (options.breakdown()) {
-                ChunkLog chunks = new ChunkLog(2 * PROBE_BYTES);
-                wan.logChunks(chunks);
-                breakdown = new DemandBreakdown(chunks, link.oneWayDelayNanos(), PROBE_BYTES);
-            }
-            DemandBreakdown reads = breakdown;
+            DemandBreakdown breakdown = options.breakdown() ? breakdown(wan, link) : null;
             long start = System.nanoTime();
             long downstreamBefore = wan.bytesDownstream();
             long wireBefore = downstreamBefore + wan.bytesUpstream();
@@ -152,7 +146,7 @@ public final class WanRelocationBench {
                         ? Thread.ofPlatform().daemon().name("timeline").start(() -> timeline(wan, start))
                         : null;
                 Thread probe = options.probeMillis() > 0
-                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE, reads))
+                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE, breakdown))
                         : null;
                 while (proxy.status().relocation().state() != RelocationState.COMPLETE) {
                     Thread.sleep(20);
@@ -207,6 +201,13 @@ public final class WanRelocationBench {
     private static Proxy startProxy(URI uri, Path cache, Options options, Plugins plugins) throws IOException {
         return Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
                 Duration.ofSeconds(30), 0), plugins);
+    }
+
+    /** Logs the chunks of the link's connections from now on, for a breakdown of the demand reads. */
+    private static DemandBreakdown breakdown(WanLink wan, LinkSettings link) {
+        ChunkLog chunks = new ChunkLog(2 * PROBE_BYTES);
+        wan.logChunks(chunks);
+        return new DemandBreakdown(chunks, link.oneWayDelayNanos(), PROBE_BYTES);
     }
 
     /** Removes a relocated copy and its map: every relocation of the bench starts from nothing. */

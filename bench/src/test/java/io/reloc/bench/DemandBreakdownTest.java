@@ -42,11 +42,13 @@ class DemandBreakdownTest {
             DemandBreakdown breakdown = new DemandBreakdown(chunks, settings.oneWayDelayNanos(), REPLY);
             try (Socket demand = connect(link); Socket bulk = connect(link)) {
                 exchange(bulk, 1, REPLY); // the relay has reached the server for both connections
-                breakdown.read(exchange(demand, 2, REPLY)); // the link is idle
+                long[] idleRead = exchange(demand, 2, REPLY); // the link is idle
                 // 21 ms of data ahead of the next reply at the bottleneck.
                 new DataOutputStream(bulk.getOutputStream()).writeInt(-1);
                 Thread.sleep(5);
-                breakdown.read(exchange(demand, 3, REPLY));
+                long[] readBehind = exchange(demand, 3, REPLY);
+                breakdown.read(idleRead[0], idleRead[1]);
+                breakdown.read(readBehind[0], readBehind[1]);
                 new DataInputStream(bulk.getInputStream()).readFully(new byte[BULK]);
             }
             List<long[]> splits = breakdown.splits();

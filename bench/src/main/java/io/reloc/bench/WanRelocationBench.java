@@ -54,7 +54,7 @@ public final class WanRelocationBench {
     private WanRelocationBench() {}
 
     private record Options(int blockSize, String codec, String source, long probeMillis, String channel, long warmUpSeconds,
-                           int idleReads, boolean breakdown) {}
+                           int idleReads, boolean breakdown, long rateBytesPerSecond) {}
 
     private static Options options(String[] args, int from) {
         int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
@@ -65,6 +65,7 @@ public final class WanRelocationBench {
         long warmUp = 0;
         int idleReads = 0;
         boolean breakdown = false;
+        long rate = 0;
         for (int i = from; i < args.length; i += 2) {
             if (args[i].equals("--breakdown")) {
                 breakdown = true;
@@ -83,14 +84,15 @@ public final class WanRelocationBench {
                 case "--channel" -> channel = value;
                 case "--warm-up" -> warmUp = Long.parseLong(value);
                 case "--idle-reads" -> idleReads = Integer.parseInt(value);
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; there are --block-size, --codec, --source, --probe-ms, --channel, --warm-up, --idle-reads, --breakdown");
+                case "--rate" -> rate = LinkSettings.parseRate(value) / 8;
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; there are --block-size, --codec,"
+                        + " --source, --probe-ms, --channel, --warm-up, --idle-reads, --rate, --breakdown");
             }
         }
         if ((idleReads > 0 || breakdown) && probe <= 0) {
             throw new IllegalArgumentException("--idle-reads and --breakdown need demand reads (--probe-ms above 0)");
         }
-        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads, breakdown);
+        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads, breakdown, rate);
     }
 
     public static void main(String[] args) throws Exception {
@@ -200,7 +202,7 @@ public final class WanRelocationBench {
     /** An active proxy relocating into {@code cache}, as the bench measures it. */
     private static Proxy startProxy(URI uri, Path cache, Options options, Plugins plugins) throws IOException {
         return Proxy.start(new ProxyConfig(uri, cache, ProxyConfig.defaultMap(cache), options.blockSize(), true,
-                Duration.ofSeconds(30), 0), plugins);
+                Duration.ofSeconds(30), options.rateBytesPerSecond()), plugins);
     }
 
     /** Logs the chunks of the link's connections from now on, for a breakdown of the demand reads. */

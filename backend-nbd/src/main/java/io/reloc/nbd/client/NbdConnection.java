@@ -279,13 +279,28 @@ final class NbdConnection implements Closeable {
      */
     boolean reportRate(long bytesPerSecond) {
         try {
-            submit(new PendingRate(bytesPerSecond)).done().join();
+            submit(PendingSimple.rate(bytesPerSecond)).done().join();
             log.debug("NBD server {}: told it replies arrive at {} bytes/s", server(), bytesPerSecond);
             return true;
         } catch (IOException | java.util.concurrent.CompletionException e) {
             reportRates = false;
             log.debug("NBD server {} refused RELOC_RATE ({}); not sending it again on this connection", server(),
                     e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Asks the server to pace this connection's replies at {@code bytesPerSecond} (0: not paced),
+     * sharing the rate with the connections of {@code group}; whether it accepted. Blocks for a
+     * round trip; see {@link PaceSender} for the caller that does not.
+     */
+    boolean pace(long bytesPerSecond, int group) {
+        try {
+            submit(PendingSimple.pace(bytesPerSecond, group)).done().join();
+            return true;
+        } catch (IOException | java.util.concurrent.CompletionException e) {
+            log.debug("NBD server {} refused RELOC_PACE ({})", server(), e.getMessage());
             return false;
         }
     }

@@ -7,6 +7,7 @@ import io.reloc.api.BlockError;
 import io.reloc.api.BlockSizes;
 import io.reloc.api.Extent;
 import io.reloc.core.net.LinkBytes;
+import io.reloc.core.net.ReplyPacing;
 import io.reloc.core.tracking.DirtyBlocks;
 import io.reloc.core.tracking.SourceTracking;
 import io.reloc.core.tracking.TrackingUnavailableException;
@@ -43,13 +44,14 @@ import static java.util.Objects.requireNonNull;
  * Against a Reloc server that accepts the
  * relocation channel ({@link io.reloc.nbd.protocol.RelocChannel}) reads are RELOC_READs whose
  * compressed, checksummed batches are checked before they reach the caller, and the rate their
- * bytes arrive at, over all connections, is told to the server (RELOC_RATE) for its codec choice.
+ * bytes arrive at, over all connections, is told to the server (RELOC_RATE) for its codec choice;
+ * the server can be asked to pace the replies of all of them as one (RELOC_PACE, {@link ReplyPacing}).
  * Against a Reloc server
  * that tracks the export's writes, it offers {@link SourceTracking} (hybrid pre-copy) over a
  * connection of its own, opened on first use ({@link io.reloc.nbd.protocol.RelocTracking}). Thread
  * safe.
  */
-public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTracking, LinkBytes {
+public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTracking, LinkBytes, ReplyPacing {
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
 
     /** Requests in flight on the connection; more callers wait. */
@@ -73,6 +75,11 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     /** Opening the extra connections, or null. */
     private volatile Thread extrasOpening;
     private final AtomicInteger next = new AtomicInteger();
+    /** Tells each relocation-channel connection's server the pace, as one group of this device's. */
+    private final List<PaceSender> paceSenders = new CopyOnWriteArrayList<>();
+    private final int paceGroup = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+    /** The pace asked last (0: none), for connections opened later. */
+    private volatile long pace;
     private final Negotiated negotiated;
     private final int minimum;
     private final int maxRead;
@@ -151,6 +158,13 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
             // The connections share the link: its rate is measured over all of them and told to
             // each server connection, each of which picks its codecs.
             c.shareRates(meter, rate -> connections.forEach(x -> x.reportRateLater(rate)));
+            if (c.channel() != null) {
+                PaceSender sender = new PaceSender(c, paceGroup);
+                paceSenders.add(sender);
+                if (pace > 0) {
+                    sender.pace(pace);
+                }
+            }
             connections.add(c);
             return true;
         }
@@ -293,6 +307,25 @@ public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTrackin
     public long dataBytesReceived() {
         ChannelStats.Snapshot channel = channelStats.snapshot();
         return channel.decodedBytes() + channel.zeroBytes() + plainBytes.get();
+    }
+
+    /**
+     * Asks the server to send the replies of all of this device's connections at no more than
+     * {@code bytesPerSecond} on the wire, together (RELOC_PACE); only over the relocation channel,
+     * and only to a server that accepts it. Returns at once.
+     */
+    @Override
+    public void paceReplies(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("pace below 0: " + bytesPerSecond);
+        }
+        pace = bytesPerSecond;
+        paceSenders.forEach(s -> s.pace(bytesPerSecond));
+    }
+
+    /** Whether every relocation-channel connection's server still takes RELOC_PACE (tests). */
+    boolean pacesReplies() {
+        return !paceSenders.isEmpty() && paceSenders.stream().allMatch(PaceSender::accepted);
     }
 
     /** What came over the relocation channel (all zero when it is not in use). */

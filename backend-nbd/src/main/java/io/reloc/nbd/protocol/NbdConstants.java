@@ -113,6 +113,12 @@ public final class NbdConstants {
      * bytes per second, length 0; sent only after OPT_RELOC_CHANNEL was accepted. "RD" in ASCII.
      */
     public static final int CMD_RELOC_RATE = 0x5244;
+    /**
+     * Asks the server to pace this connection's replies (see {@link RelocChannel}): offset is
+     * bytes per second (0 to stop), length the client's pacing group; sent only after
+     * OPT_RELOC_CHANNEL was accepted. "RE" in ASCII.
+     */
+    public static final int CMD_RELOC_PACE = 0x5245;
     /** Starts a write-tracking session (see {@link RelocTracking}); only after OPT_RELOC_TRACKING. */
     public static final int CMD_RELOC_TRACK = 0x5254;
     /** Asks the blocks written in a tracking session; only after OPT_RELOC_TRACKING. */
@@ -190,6 +196,7 @@ public final class NbdConstants {
             case CMD_BLOCK_STATUS -> "BLOCK_STATUS";
             case CMD_RELOC_READ -> "RELOC_READ";
             case CMD_RELOC_RATE -> "RELOC_RATE";
+            case CMD_RELOC_PACE -> "RELOC_PACE";
             case CMD_RELOC_TRACK -> "RELOC_TRACK";
             case CMD_RELOC_DIRTY -> "RELOC_DIRTY";
             case CMD_RELOC_UNTRACK -> "RELOC_UNTRACK";

@@ -32,6 +32,18 @@ import static io.reloc.nbd.protocol.NbdConstants.CHUNK_RELOC_BATCH;
  * The server answers a simple reply: OK, or EINVAL for a rate outside 1 to {@link #MAX_RATE}
  * (which it ignores) or when the channel was not negotiated. Servers that predate the command
  * answer EINVAL too; a client then stops sending it.
+ *
+ * <p>Pacing: {@link NbdConstants#CMD_RELOC_PACE} asks the server to send this connection's
+ * replies at no more than a rate: offset is bytes per second on the wire (0: as fast as it can
+ * again), length a pacing group the client picked at random, no flags. Every connection from
+ * one client address with the same group shares the rate the last RELOC_PACE of the group told
+ * (rates below 1 Mbit/s count as 1 Mbit/s); replies to that address's other connections are not
+ * held back, but count against it. A relocating client paces its background copy's connections
+ * this way at the copy's rate limit, so that a backlog the server answers at once (after a stall)
+ * waits at the server, where its demand replies pass it, rather than in the link's queue. The
+ * server answers a simple reply: OK, or EINVAL for a rate above {@link #MAX_RATE}, flags, or
+ * when the channel was not negotiated; servers that predate the command answer EINVAL too, and
+ * a client then stops sending it.
  */
 public final class RelocChannel {
     private RelocChannel() {}
@@ -51,6 +63,14 @@ public final class RelocChannel {
     public static String checkRate(long bytesPerSecond) {
         if (bytesPerSecond < 1 || bytesPerSecond > MAX_RATE) {
             return "RELOC_RATE of " + Long.toUnsignedString(bytesPerSecond) + " bytes/s; 1 to " + MAX_RATE + " allowed";
+        }
+        return null;
+    }
+
+    /** Why a RELOC_PACE of {@code bytesPerSecond} is refused, or null when it is acceptable (0 stops pacing). */
+    public static String checkPace(long bytesPerSecond) {
+        if (bytesPerSecond < 0 || bytesPerSecond > MAX_RATE) {
+            return "RELOC_PACE of " + Long.toUnsignedString(bytesPerSecond) + " bytes/s; 0 to " + MAX_RATE + " allowed";
         }
         return null;
     }

@@ -75,6 +75,13 @@ final class Connection {
     private final Semaphore bytes;
     private final Semaphore serverBytes;
     private final int maxServerBytes;
+    private final ReplyPacers pacers;
+    /** The client's address, without port: connections from one host share its pacing groups. */
+    private final String host;
+    /** This connection's pacing group after a RELOC_PACE, else null (replies go at once). */
+    private volatile ReplyPacer pace;
+    /** The group of {@link #pace}; guarded by this. */
+    private int paceGroup;
     private final GatheringWriter<Outgoing> replies = new GatheringWriter<>(new Replies(), 1);
     private final ThreadFactory workers = Thread.ofVirtual().factory();
     private final ByteBuffer in = ByteBuffer.allocateDirect(READ_AHEAD).flip();
@@ -91,7 +98,7 @@ final class Connection {
     private volatile boolean stopping;
 
     Connection(SocketChannel channel, Session session, BufferPool pool, Semaphore serverBytes, NbdServerConfig config,
-               String peer) {
+               String peer, ReplyPacers pacers) {
         this.channel = requireNonNull(channel, "channel is null");
         this.session = requireNonNull(session, "session is null");
         this.pool = requireNonNull(pool, "pool is null");
@@ -106,6 +113,17 @@ final class Connection {
         this.bytes = new Semaphore(maxBytes);
         this.serverBytes = requireNonNull(serverBytes, "serverBytes is null");
         this.maxServerBytes = config.totalBytesInFlight();
+        this.pacers = requireNonNull(pacers, "pacers is null");
+        this.host = host(channel);
+    }
+
+    private static String host(SocketChannel channel) {
+        try {
+            return channel.getRemoteAddress() instanceof java.net.InetSocketAddress a
+                    ? a.getAddress().getHostAddress() : "local";
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     /** Reads and serves requests until DISC, end of stream, a protocol error or {@link #stop()}. */
@@ -140,6 +158,10 @@ final class Connection {
         } finally {
             awaitIdle();
             closeChannel();
+            ReplyPacer p = pace;
+            if (p != null) {
+                pacers.leave(host, p);
+            }
             finished.countDown();
         }
     }
@@ -232,6 +254,7 @@ final class Connection {
             case CMD_READ -> checkRead(r);
             case CMD_RELOC_READ -> checkRelocRead(r);
             case CMD_RELOC_RATE -> checkRelocRate(r);
+            case CMD_RELOC_PACE -> checkRelocPace(r);
             case CMD_FLUSH -> checkFlush(r);
             case CMD_TRIM -> checkTrim(r);
             case CMD_CACHE -> checkCache(r);
@@ -349,6 +372,17 @@ final class Connection {
         }
         String bogus = RelocChannel.checkRate(r.offset());
         return bogus == null ? 0 : reject(r, EINVAL, bogus + "; ignored");
+    }
+
+    private int checkRelocPace(Request r) {
+        if (session.channel() == null) {
+            return reject(r, EINVAL, "RELOC_PACE without RELOC_CHANNEL negotiated");
+        }
+        if (r.flags() != 0) {
+            return reject(r, EINVAL, "RELOC_PACE takes no flags");
+        }
+        String bogus = RelocChannel.checkPace(r.offset());
+        return bogus == null ? 0 : reject(r, EINVAL, bogus);
     }
 
     private int checkTracking(Request r) {
@@ -471,6 +505,10 @@ final class Connection {
                     }
                     yield okReply(r);
                 }
+                case CMD_RELOC_PACE -> {
+                    pace(r.offset(), (int) r.length());
+                    yield okReply(r);
+                }
                 case CMD_WRITE -> write(r, payload);
                 case CMD_FLUSH -> {
                     device.flush();
@@ -510,6 +548,27 @@ final class Connection {
             }
         }
         send(reply, accounted);
+    }
+
+    /**
+     * Joins the client's pacing group at {@code bytesPerSecond}, or leaves it for 0. Requests
+     * run concurrently: two RELOC_PACE of one connection are serialised here.
+     */
+    private synchronized void pace(long bytesPerSecond, int group) {
+        ReplyPacer current = pace;
+        if (bytesPerSecond > 0 && current != null && group == paceGroup) {
+            current.rate(bytesPerSecond);
+            return;
+        }
+        if (current != null) {
+            pace = null;
+            pacers.leave(host, current);
+        }
+        if (bytesPerSecond > 0) {
+            paceGroup = group;
+            pace = pacers.join(host, group, bytesPerSecond);
+        }
+        log.debug("{}: replies paced at {} bytes/s in group {}", peer, bytesPerSecond, group);
     }
 
     /**
@@ -738,15 +797,21 @@ final class Connection {
 
         @Override
         public void write(ByteBuffer[] parts, int count) throws IOException {
-            long started = System.nanoTime();
             long bytes = 0;
             for (int i = 0; i < count; i++) {
                 bytes += parts[i].remaining();
             }
-            writeAll(parts, count);
+            ReplyPacer p = pace;
+            long nanos;
+            if (p != null) {
+                nanos = p.write(parts, count, slice -> writeAll(new ByteBuffer[] {slice}, 1));
+            } else {
+                pacers.debit(host, bytes);
+                nanos = writeAll(parts, count);
+            }
             if (session.channel() != null && session.channel().choice() != null) {
-                // Time in the write alone, not waiting for the lock: the link's rate once buffers fill.
-                session.channel().choice().sent(bytes, System.nanoTime() - started);
+                // Time in the writes alone, not waiting for the lock or the pace: the link's rate once buffers fill.
+                session.channel().choice().sent(bytes, nanos);
             }
         }
 
@@ -763,8 +828,10 @@ final class Connection {
         }
     }
 
-    private void writeAll(ByteBuffer[] buffers, int n) throws IOException {
-        lastProgress = System.nanoTime();
+    /** Writes the buffers' remaining bytes; returns the nanoseconds it took. */
+    private long writeAll(ByteBuffer[] buffers, int n) throws IOException {
+        long started = System.nanoTime();
+        lastProgress = started;
         writing = true;
         try {
             int first = 0;
@@ -787,6 +854,7 @@ final class Connection {
         } finally {
             writing = false;
         }
+        return System.nanoTime() - started;
     }
 
     /** A reply waiting to be written, and the in-flight share its request holds. */

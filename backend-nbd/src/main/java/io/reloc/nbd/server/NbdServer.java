@@ -47,6 +47,7 @@ public final class NbdServer implements FrontEnd {
     private final NbdServerConfig config;
     private final BufferPool pool = new BufferPool();
     private final Semaphore bytesInFlight;
+    private final ReplyPacers pacers = new ReplyPacers();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicLong connectionIds = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -175,7 +176,7 @@ public final class NbdServer implements FrontEnd {
             if (session.get().channel() != null) {
                 session.get().channel().warmUp(session.get().export().device());
             }
-            connection = new Connection(channel, session.get(), pool, bytesInFlight, config, peer);
+            connection = new Connection(channel, session.get(), pool, bytesInFlight, config, peer, pacers);
             transmitting.add(connection);
             if (closed) {
                 connection.stop();
@@ -243,6 +244,11 @@ public final class NbdServer implements FrontEnd {
     /** Connections open now (handshaking or transmitting); for tests and monitoring. */
     public int connectionCount() {
         return connections.get();
+    }
+
+    /** The pacing groups of the connections open now (tests). */
+    ReplyPacers pacers() {
+        return pacers;
     }
 
     private static String remote(SocketChannel c) {

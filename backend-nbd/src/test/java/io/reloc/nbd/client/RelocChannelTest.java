@@ -130,6 +130,30 @@ class RelocChannelTest {
     }
 
     @Test
+    void aPaceTheServerRefusesIsNotAskedAgainAndReadsGoOn() throws Exception {
+        byte[] content = content(10);
+        try (NbdServer server = server(content, ChannelCodecs.standard());
+             NbdSourceDevice device = NbdSourceDevice.open(NbdUri.tcp("127.0.0.1", server.localAddress().getPort(), "disk"))) {
+            assertTrue(device.pacesReplies());
+            device.paceReplies(RelocChannel.MAX_RATE + 1); // refused, as a server that predates RELOC_PACE does
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (device.pacesReplies() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertTrue(!device.pacesReplies(), "no more paces after a refusal");
+            assertThrows(IllegalArgumentException.class, () -> device.paceReplies(-1));
+            assertArrayEquals(content, readAll(device), "the connections still serve");
+        }
+        try (NbdServer server = server(content, ChannelCodecs.standard());
+             NbdSourceDevice device = NbdSourceDevice.open(NbdUri.parse(URI.create(
+                     "nbd://127.0.0.1:" + server.localAddress().getPort() + "/disk?codec=none")))) {
+            device.paceReplies(1_000_000);
+            assertTrue(!device.pacesReplies(), "plain reads: nothing to pace");
+            assertArrayEquals(content, readAll(device));
+        }
+    }
+
+    @Test
     void anAdaptiveServerUsesSeveralCodecsTheClientDecodes() throws Exception {
         long seed = System.nanoTime();
         System.out.println("anAdaptiveServerUsesSeveralCodecsTheClientDecodes seed " + seed);

@@ -122,6 +122,93 @@ class RelocChannelServerTest {
     }
 
     @Test
+    void relocPaceIsAcceptedAfterTheChannelAndBogusOnesAreRefused() throws Exception {
+        try (NbdServer server = server(ChannelCodecs.standard()); NbdTestClient c = structured(server)) {
+            assertEquals(REP_ACK, last(c.option(OPT_RELOC_CHANNEL, RelocChannel.encodeOffer(List.of("zstd")))).type());
+            c.go("disk", List.of());
+            assertEquals(0, c.call(CMD_RELOC_PACE, 0, 12_500_000, 7, null).error());
+            assertEquals(1, server.pacers().groups());
+            assertEquals(0, c.call(CMD_RELOC_PACE, 0, 25_000_000, 7, null).error(), "a new rate for the group");
+            assertEquals(1, server.pacers().groups());
+            assertEquals(0, c.call(CMD_RELOC_PACE, 0, 12_500_000, 8, null).error(), "another group");
+            assertEquals(1, server.pacers().groups(), "the connection left its first group");
+            for (long bogus : new long[] {-1, RelocChannel.MAX_RATE + 1}) {
+                assertEquals(Errno.EINVAL, c.call(CMD_RELOC_PACE, 0, bogus, 7, null).error(), "rate " + bogus);
+            }
+            assertEquals(Errno.EINVAL, c.call(CMD_RELOC_PACE, CMD_FLAG_FUA, 12_500_000, 7, null).error(), "no flags");
+            assertEquals(0, c.call(CMD_READ, 0, 0, 4096, null).error(), "still serving, paced");
+            assertEquals(0, c.call(CMD_RELOC_PACE, 0, 0, 8, null).error(), "0 stops pacing");
+            assertEquals(0, server.pacers().groups());
+            assertEquals(0, c.call(CMD_RELOC_PACE, 0, 12_500_000, 9, null).error());
+            c.disconnect();
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (server.pacers().groups() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(0, server.pacers().groups(), "a group ends with its last connection");
+        }
+    }
+
+    @Test
+    void relocPaceWithoutTheChannelIsRejected() throws Exception {
+        try (NbdServer server = server(ChannelCodecs.standard());
+             NbdTestClient c = NbdTestClient.open(server.localAddress(), "disk", true)) {
+            assertEquals(Errno.EINVAL, c.call(CMD_RELOC_PACE, 0, 12_500_000, 7, null).error());
+            assertEquals(0, server.pacers().groups());
+            assertEquals(0, c.call(CMD_READ, 0, 0, 4096, null).error());
+        }
+    }
+
+    @Test
+    void pacedRepliesComeNoFasterThanThePaceAndIntact() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("pacedRepliesComeNoFasterThanThePaceAndIntact seed " + seed);
+        byte[] content = new byte[1 << 20];
+        new java.util.Random(seed).nextBytes(content); // random: sent raw, as many bytes on the wire
+        MemoryBlockStore disk = new MemoryBlockStore(content.length);
+        disk.write(0, ByteBuffer.wrap(content), false);
+        ExportRegistry exports = new ExportRegistry();
+        exports.add(new Export("disk", "", disk));
+        try (NbdServer server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports, NbdServerConfig.defaults(),
+                ChannelCodecs.standard())) {
+            server.start();
+            try (io.reloc.nbd.client.NbdSourceDevice device = open(server)) {
+                pacedAtTwoMegabytes(server, device, content, seed);
+            }
+        }
+    }
+
+    /** Paced at 2 MB/s, a 1 MiB read takes at least 0.52 s (less one slice) and arrives intact; pace 0 ends it. */
+    private static void pacedAtTwoMegabytes(NbdServer server, io.reloc.nbd.client.NbdSourceDevice device, byte[] content,
+                                            long seed) throws Exception {
+        device.paceReplies(2_000_000);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.pacers().groups() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(1, server.pacers().groups(), "the device's connections form one group");
+        byte[] read = new byte[content.length];
+        long started = System.nanoTime();
+        device.read(0, ByteBuffer.wrap(read));
+        long took = System.nanoTime() - started;
+        org.junit.jupiter.api.Assertions.assertArrayEquals(content, read, "seed " + seed);
+        long bound = (long) ((content.length - ReplyPacer.MIN_SLICE) / 2e6 * 1e9);
+        org.junit.jupiter.api.Assertions.assertTrue(took >= bound, "took " + took / 1e6 + " ms, pace allows no less than "
+                + bound / 1e6);
+        device.paceReplies(0);
+        deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.pacers().groups() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, server.pacers().groups(), "pace 0 ends the group");
+    }
+
+    private static io.reloc.nbd.client.NbdSourceDevice open(NbdServer server) throws IOException {
+        return io.reloc.nbd.client.NbdSourceDevice.open(io.reloc.nbd.client.NbdUri.parse(java.net.URI.create(
+                "nbd://127.0.0.1:" + server.localAddress().getPort() + "/disk?connections=1")));
+    }
+
+    @Test
     void theRateCheckSaysWhatIsAllowed() {
         assertEquals(null, RelocChannel.checkRate(1));
         assertEquals(null, RelocChannel.checkRate(RelocChannel.MAX_RATE));

@@ -39,6 +39,11 @@ public final class BackgroundCopier implements AutoCloseable {
     /** Link time of one background fetch, in milliseconds (default 1). */
     public static final String RUN_TIME_PROPERTY = "reloc.background.run-ms";
     /**
+     * {@code true} (default) or {@code false}: whether the background lane's server is asked to
+     * keep the rate limit itself ({@link LanePace}), where it can.
+     */
+    public static final String SOURCE_PACING_PROPERTY = "reloc.background.source-pacing";
+    /**
      * The defaults of the two. A demand reply at the bottleneck waits behind the rest of the fetch
      * being sent and behind the queue the pacer tolerates (up to twice the target before it acts).
      * Half a millisecond each took 0.4 ms off the median demand read at 100 Mbit/s, 20 ms, but
@@ -68,6 +73,8 @@ public final class BackgroundCopier implements AutoCloseable {
     private final AdaptiveWindow window = new AdaptiveWindow(System::nanoTime);
     /** Null when the throughput window is used instead. */
     private final DelayPacer pacer;
+    /** Null without a lane of its own that can pace. */
+    private final LanePace lanePace;
     private final Object pauseLock = new Object();
     private final AtomicInteger running = new AtomicInteger();
     /** Bytes fetched and not yet written to the cache. */
@@ -94,6 +101,15 @@ public final class BackgroundCopier implements AutoCloseable {
         this.limiter = requireNonNull(limiter, "limiter is null");
         this.extents = new SourceExtents(device::sourceExtents, device.geometry().size());
         this.pacer = pacer(device.geometry().blockSize(), device.backgroundLinkBytes());
+        this.lanePace = lanePace(device.backgroundReplyPacing(), limiter);
+    }
+
+    private static LanePace lanePace(io.reloc.core.net.ReplyPacing lane, RateLimiter limiter) {
+        String on = System.getProperty(SOURCE_PACING_PROPERTY, "true");
+        if (!on.equals("true") && !on.equals("false")) {
+            throw new IllegalArgumentException(SOURCE_PACING_PROPERTY + " must be true or false, not '" + on + "'");
+        }
+        return lane != null && on.equals("true") ? new LanePace(lane, limiter) : null;
     }
 
     /** @param linkBytes the background lane's counts of bytes on the link, or null to pace by bytes fetched */
@@ -180,6 +196,9 @@ public final class BackgroundCopier implements AutoCloseable {
         long lastStateLog = lastCheckpoint;
         long backoffMillis = 100;
         long presentAtPassStart = device.status().presentBlocks();
+        if (lanePace != null) {
+            lanePace.update(); // before the first fetch; then as each ends
+        }
         try {
             RelocationState learnedIn = startedIn;
             while (!stopped) {
@@ -357,6 +376,9 @@ public final class BackgroundCopier implements AutoCloseable {
             window.release(bytes);
         } else {
             pacer.done(ticket, bytes);
+        }
+        if (lanePace != null) {
+            lanePace.update();
         }
     }
 

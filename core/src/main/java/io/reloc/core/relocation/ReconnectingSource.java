@@ -6,6 +6,7 @@ import io.reloc.api.BlockDeviceException;
 import io.reloc.api.BlockError;
 import io.reloc.api.Extent;
 import io.reloc.core.net.LinkBytes;
+import io.reloc.core.net.ReplyPacing;
 import io.reloc.core.tracking.DirtyBlocks;
 import io.reloc.core.tracking.SourceTracking;
 import io.reloc.core.tracking.TrackingUnavailableException;
@@ -31,7 +32,7 @@ import static java.util.Objects.requireNonNull;
  * survives reconnects, and a source that restarted says it does not know it. Thread safe;
  * read-only.
  */
-public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTracking, LinkBytes {
+public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTracking, LinkBytes, ReplyPacing {
     private static final Logger log = LoggerFactory.getLogger(ReconnectingSource.class);
     private static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long MAX_BACKOFF_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -58,6 +59,8 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
     private volatile long droppedDataBytes;
     /** The connection whose link bytes count now: {@link #connection}, readable without the lock. */
     private volatile BlockDevice counting;
+    /** The pace asked last (0: none), asked again of each new connection. */
+    private volatile long pace;
     /** Whether the connections count link bytes themselves (else the bytes read stand for them). */
     private final boolean countsLinkBytes;
 
@@ -224,6 +227,9 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
                         }
                         connection = fresh;
                         counting = fresh;
+                        if (pace > 0 && fresh instanceof ReplyPacing p) {
+                            p.paceReplies(pace);
+                        }
                         backoffNanos = MIN_BACKOFF_NANOS;
                         log.info("source {} reconnected", description);
                         return fresh;
@@ -295,6 +301,15 @@ public final class ReconnectingSource implements ReadOnlyBlockDevice, SourceTrac
         }
         BlockDevice current = counting;
         return droppedDataBytes + (current instanceof LinkBytes counted ? counted.dataBytesReceived() : 0);
+    }
+
+    /** Asks the current connection, and each one after it, to pace its replies; see {@link ReplyPacing}. */
+    @Override
+    public void paceReplies(long bytesPerSecond) {
+        pace = bytesPerSecond;
+        if (counting instanceof ReplyPacing p) {
+            p.paceReplies(bytesPerSecond);
+        }
     }
 
     private long linkBytesOf(BlockDevice source) {

@@ -1017,6 +1017,14 @@ public final class RelocatingDevice implements BlockDevice {
     }
 
     /**
+     * Where to ask for background fetches' replies to be paced, when background copy has a lane
+     * of its own; null otherwise (pacing a shared lane would hold back the clients' fetches).
+     */
+    public io.reloc.core.net.ReplyPacing backgroundReplyPacing() {
+        return backgroundSource instanceof io.reloc.core.net.ReplyPacing lane ? lane : null;
+    }
+
+    /**
      * Gives background copy its own connection to the source (same disk), so that a client's
      * demand fetch never queues behind background transfers on one connection. Closed with the
      * source.

@@ -46,6 +46,11 @@ class DelayPacerTest {
         /** A fetch ends up to this long after its bytes arrived (its thread waits for a core). */
         long completionLagNanos;
         SplittableRandom completionLag;
+        /** The server answers nothing until then, and then everything that waited at once. */
+        long serverStalledUntil;
+        /** The server sends replies no faster than this, in link bytes a second (ReplyPacing); 0: as they are ready. */
+        double sourcePace;
+        private long sourceFreeAt;
         final DelayPacer pacer;
         private final PriorityQueue<Done> replies = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
                 : Boolean.compare(b.arrival, a.arrival));
@@ -160,14 +165,23 @@ class DelayPacerTest {
             }
         }
 
+        /** The server stalls for {@code nanos} from when a request sent now reaches it. */
+        void stallServer(long nanos) {
+            serverStalledUntil = now + rtt / 2 + nanos;
+        }
+
         private void send(DelayPacer.Fetch fetch) {
             long server = serverNanos + (serverJitter == null ? 0 : serverJitter.nextLong(serverJitterNanos + 1));
-            long atLink = now + rtt / 2 + server;
+            long wire = (long) (fetch.bytes() * wireRatio);
+            long atLink = Math.max(now + rtt / 2, serverStalledUntil) + server;
+            if (sourcePace > 0) {
+                atLink = Math.max(atLink, sourceFreeAt);
+                sourceFreeAt = atLink + (long) (wire * 1e9 / sourcePace);
+            }
             long start = Math.max(atLink, busyUntil);
             if (now > measuredFrom) {
                 worstQueue = Math.max(worstQueue, start - atLink);
             }
-            long wire = (long) (fetch.bytes() * wireRatio);
             busyUntil = start + (long) (wire * 1e9 / bytesPerSecond);
             busy.add(new long[] {start, busyUntil});
             if (atLink >= measuredFrom) {
@@ -310,6 +324,35 @@ class DelayPacerTest {
         path.reset();
         path.runFor(3000 * MS);
         assertTrue(path.utilisation() >= 0.9, "utilisation " + path.utilisation() + ", " + path.pacer);
+    }
+
+    /**
+     * A server that stalls answers what waited at once: a burst into the link's queue, where
+     * demand replies wait behind it. A server that keeps a rate limit 5% below the link's
+     * ({@code LanePace}) spreads it, the link's queue stays within the bound, and the pacer,
+     * which now finds the server's pace rather than the link's, still keeps it busy.
+     */
+    @Test
+    void aSourcePacedBelowTheLinkKeepsAStallsBurstOutOfTheLink() {
+        long[] worst = new long[2];
+        for (int paced = 0; paced < 2; paced++) {
+            Path path = new Path(100e6, 20 * MS);
+            path.sourcePace = paced == 1 ? 0.95 * path.bytesPerSecond : 0;
+            path.runFor(3000 * MS);
+            path.reset();
+            for (int i = 0; i < 10; i++) {
+                path.stallServer(10 * MS);
+                path.runFor(300 * MS);
+            }
+            worst[paced] = path.worstQueue();
+            assertTrue(path.utilisation() >= 0.9, "source pace " + path.sourcePace + ": utilisation "
+                    + path.utilisation() + ", " + path.pacer);
+            if (paced == 1) {
+                assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
+            }
+        }
+        assertTrue(worst[0] > 2 * worst[1], "without pacing at the source the burst queues: " + worst[0] / 1e6
+                + " ms against " + worst[1] / 1e6);
     }
 
     @Test

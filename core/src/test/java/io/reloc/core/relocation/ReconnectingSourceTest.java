@@ -96,6 +96,50 @@ class ReconnectingSourceTest {
         public void close() {} // the backing source is shared by the tests
     }
 
+    /** A source connection whose server can pace its replies: records what it was asked. */
+    private static final class PacingConnection extends io.reloc.api.ForwardingBlockDevice
+            implements io.reloc.core.net.ReplyPacing {
+        final java.util.List<Long> paces = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        PacingConnection(TestSource target) {
+            super(target);
+        }
+
+        @Override
+        public void paceReplies(long bytesPerSecond) {
+            paces.add(bytesPerSecond);
+        }
+
+        @Override
+        public void close() {} // the backing source is shared by the tests
+    }
+
+    @Test
+    void thePaceIsAskedOfEachNewConnection() throws Exception {
+        java.util.List<PacingConnection> opened = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ReconnectingSource source = new ReconnectingSource(() -> {
+            PacingConnection c = new PacingConnection(backing);
+            opened.add(c);
+            return c;
+        }, "test", Duration.ofSeconds(20));
+        assertEquals(java.util.List.of(), opened.getFirst().paces, "not paced until asked");
+        source.paceReplies(5_000_000);
+        source.paceReplies(6_000_000);
+        assertEquals(java.util.List.of(5_000_000L, 6_000_000L), opened.getFirst().paces);
+        source.redirect(() -> {
+            PacingConnection c = new PacingConnection(backing);
+            opened.add(c);
+            return c;
+        }, "test again"); // drops the connection
+        read(source, 0, 100);
+        assertEquals(2, opened.size());
+        assertEquals(java.util.List.of(6_000_000L), opened.get(1).paces, "the new connection is asked the last pace");
+
+        ReconnectingSource plain = new ReconnectingSource(opener(backing), "test", Duration.ofSeconds(20));
+        plain.paceReplies(5_000_000); // a source that cannot pace: nothing to ask
+        assertArrayEquals(Arrays.copyOfRange(content, 0, 100), read(plain, 0, 100));
+    }
+
     @Test
     void linkBytesAddUpOverReconnectionsAndFallBackToBytesRead() throws Exception {
         ReconnectingSource counted = new ReconnectingSource(() -> new CountingConnection(backing), "test",

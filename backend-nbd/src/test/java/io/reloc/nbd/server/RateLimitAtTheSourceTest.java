@@ -1,0 +1,75 @@
+package io.reloc.nbd.server;
+
+import io.reloc.api.Export;
+import io.reloc.core.export.ExportRegistry;
+import io.reloc.core.plugin.Plugins;
+import io.reloc.core.relocation.Proxy;
+import io.reloc.core.relocation.ProxyConfig;
+import io.reloc.core.relocation.RelocationState;
+import io.reloc.core.store.MemoryBlockStore;
+import io.reloc.nbd.channel.ChannelCodecs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A proxy with a rate limit has Reloc's server keep it (RELOC_PACE) on the background lane's
+ * connections, follows a change of the limit, and the relocation still ends byte for byte.
+ */
+class RateLimitAtTheSourceTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void theServerPacesTheCopyAtTheLimitUntilItIsLifted() throws Exception {
+        long seed = System.nanoTime();
+        System.out.println("theServerPacesTheCopyAtTheLimitUntilItIsLifted seed " + seed);
+        byte[] content = new byte[8 << 20];
+        new Random(seed).nextBytes(content);
+        MemoryBlockStore disk = new MemoryBlockStore(content.length);
+        disk.write(0, ByteBuffer.wrap(content), false);
+        ExportRegistry exports = new ExportRegistry();
+        exports.add(new Export("disk", "", disk));
+        Path cache = dir.resolve("cache.img");
+        try (NbdServer server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports, NbdServerConfig.defaults(),
+                ChannelCodecs.standard())) {
+            server.start();
+            URI source = URI.create("nbd://127.0.0.1:" + server.localAddress().getPort() + "/disk");
+            // 1 MB/s: the 8 MiB copy would take 8 s; the limit is lifted long before.
+            try (Proxy proxy = Proxy.start(new ProxyConfig(source, cache, ProxyConfig.defaultMap(cache), 64 * 1024, true,
+                    Duration.ofSeconds(10), 1_000_000), Plugins.load())) {
+                assertTrue(await(() -> server.pacers().groups() == 1), "the lane's connections are paced, as one group");
+                assertTrue(proxy.status().relocation().state() != RelocationState.COMPLETE, "still copying");
+                proxy.setRate(0);
+                assertTrue(await(() -> server.pacers().groups() == 0), "lifting the limit ends the pacing");
+                assertTrue(await(() -> proxy.status().relocation().state() == RelocationState.COMPLETE),
+                        "relocation did not complete: " + proxy.status().relocation());
+            }
+            assertEquals(0, server.pacers().groups());
+        }
+        assertArrayEquals(content, Files.readAllBytes(cache), "seed " + seed);
+    }
+
+    private static boolean await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+}

@@ -14,8 +14,13 @@ import static java.util.Objects.requireNonNull;
  * measured rate left the queue as long as before, and for less than it made the copy collapse
  * (docs/benchmarks.md, "Twelfth pass"). Told again whenever the limit changes, 0 when it is
  * lifted. Thread safe.
+ *
+ * <p>The server is told {@value #HEADROOM} times the limit: the limiter keeps the copy to the
+ * limit, and the pacer cruises 2% below the rate it measures, which at the server's pace is the
+ * server's; paced at the limit itself, the copy got 93% of a 100 Mbit/s link for a limit of 95%.
  */
 final class LanePace {
+    static final double HEADROOM = 1.03;
     private final ReplyPacing lane;
     private final RateLimiter limit;
     private long told;
@@ -25,12 +30,12 @@ final class LanePace {
         this.limit = requireNonNull(limit, "limit is null");
     }
 
-    /** Tells the lane the limit when it changed since last told. */
+    /** Tells the lane the limit (with the headroom) when it changed since last told. */
     synchronized void update() {
         long rate = limit.rate();
         if (rate != told) {
             told = rate;
-            lane.paceReplies(rate);
+            lane.paceReplies((long) (rate * HEADROOM));
         }
     }
 }

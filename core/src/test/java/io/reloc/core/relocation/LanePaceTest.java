@@ -21,11 +21,11 @@ class LanePaceTest {
         limit.setRate(11_600_000);
         pace.update();
         pace.update();
-        assertEquals(List.of(11_600_000L), told);
+        assertEquals(List.of(11_948_000L), told, "the limit and 3% for the pacer's cruising below it");
         limit.setRate(5_000_000);
         pace.update();
         limit.setRate(0);
         pace.update();
-        assertEquals(List.of(11_600_000L, 5_000_000L, 0L), told, "lifted: the server sends as fast as it can again");
+        assertEquals(List.of(11_948_000L, 5_150_000L, 0L), told, "lifted: the server sends as fast as it can again");
     }
 }

@@ -4,11 +4,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Tells one connection's server the pace of its replies (RELOC_PACE) without blocking the caller:
- * a pacer changes its rate every round trip, and a RELOC_PACE takes one to be answered. One is in
- * flight at a time and only the latest rate is sent, so rates never arrive out of order and a
- * burst of changes costs one request. After the server refuses one (it predates RELOC_PACE),
- * none are sent again. Thread safe.
+ * Tells one connection's server the pace of its replies (RELOC_PACE) without blocking the caller
+ * (the copier, as a fetch ends) for the round trip a RELOC_PACE takes to be answered. One is in
+ * flight at a time and only the latest rate is sent, so rates never arrive out of order and
+ * changes made meanwhile (a limit changed twice) cost one request. After the server refuses one
+ * (it predates RELOC_PACE), none are sent again. Thread safe.
  */
 final class PaceSender {
     private final NbdConnection connection;

@@ -7,6 +7,7 @@ import java.util.regex.Pattern;
 /** Parses and prints sizes like {@code 256M}, {@code 1GiB}, {@code 4096} (binary units). */
 public final class ByteSize {
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})\\s*([KMGT]?)(I?B)?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern BITS = Pattern.compile("([0-9]{1,12}(?:\\.[0-9]{1,6})?)\\s*([KMG])BIT", Pattern.CASE_INSENSITIVE);
 
     private ByteSize() {}
 
@@ -31,6 +32,30 @@ public final class ByteSize {
             return n << shift;
         } catch (NumberFormatException e) {
             throw new UsageException("size '" + text + "' is too large");
+        }
+    }
+
+    /**
+     * A rate in bytes per second: a size per second ({@link #parse}, e.g. {@code 50M}), or bits
+     * per second in decimal units as links are rated ({@code 95mbit}, {@code 1gbit}, {@code 500kbit}).
+     *
+     * @throws UsageException naming both forms
+     */
+    public static long parseRate(String text) {
+        Matcher m = BITS.matcher(text.trim());
+        if (m.matches()) {
+            double unit = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "K" -> 1e3;
+                case "M" -> 1e6;
+                default -> 1e9;
+            };
+            return (long) (Double.parseDouble(m.group(1)) * unit / 8);
+        }
+        try {
+            return parse(text);
+        } catch (UsageException e) {
+            throw new UsageException("bad rate '" + text + "': expected bytes per second with an optional unit K, M, G or T"
+                    + " (binary), e.g. 50M, or bits per second with kbit, mbit or gbit, e.g. 95mbit");
         }
     }
 

@@ -19,7 +19,7 @@ import static java.util.Objects.requireNonNull;
                 "  status               state, fraction present, fetch counts, source",
                 "  activate             switch-over is done: start keeping data and copying",
                 "  pause | resume       background copy",
-                "  rate SIZE            background copy limit per second, e.g. 50M; 0 for none",
+                "  rate RATE            background copy limit per second, e.g. 50M or 95mbit; 0 for none",
                 "  source URI           the source moved, e.g. nbd://10.0.0.7:10809/vm1",
                 "  reconnect            reconnect to the source now, skipping back-off",
                 "  detach [--force]     confirm the proxy no longer needs the source; --force gives it up",
@@ -64,7 +64,7 @@ final class CtlCommand implements Callable<Integer> {
             case "status" -> client.status();
             case "activate", "pause", "resume", "reconnect" -> client.post("/" + command, command);
             case "detach" -> client.post(force ? "/detach?force=true" : "/detach", command);
-            case "rate" -> client.post("/rate?bytes-per-second=" + ByteSize.parse(argument("rate", "SIZE")), command);
+            case "rate" -> client.post("/rate?bytes-per-second=" + ByteSize.parseRate(argument("rate", "RATE")), command);
             case "source" -> client.post("/source?uri=" + URLEncoder.encode(argument("source", "URI"), StandardCharsets.UTF_8), command);
             case "wait" -> waitForCompletion(client);
             default -> throw new UsageException("unknown command '" + command + "': use " + COMMANDS);

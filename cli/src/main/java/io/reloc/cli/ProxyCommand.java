@@ -95,8 +95,10 @@ final class ProxyCommand implements Callable<Integer> {
             description = "How long a client read waits for an unreachable source before it fails with EIO (default: ${DEFAULT-VALUE}).")
     private long holdSeconds;
 
-    @Option(names = "--rate", paramLabel = "SIZE", defaultValue = "0",
-            description = "Background copy limit in bytes per second, e.g. 50M; 0 for none (default). Demand fetches are never limited.")
+    @Option(names = "--rate", paramLabel = "RATE", defaultValue = "0",
+            description = "Background copy limit per second, in bytes (e.g. 50M) or bits (e.g. 95mbit); 0 for none (default)."
+                    + " Demand fetches are never limited. A Reloc source keeps it too: a little below the link's rate keeps the"
+                    + " link's queue, and so the VM's reads, short.")
     private String rate;
 
     @Option(names = "--strategy", paramLabel = "NAME", defaultValue = Proxy.DEFAULT_STRATEGY,
@@ -176,7 +178,7 @@ final class ProxyCommand implements Callable<Integer> {
         if (precopy && activate) {
             throw new UsageException("--precopy copies before activation; it cannot be combined with --activate");
         }
-        return new ProxyConfig(uri, cachePath, mapPath, (int) block, activate, Duration.ofSeconds(holdSeconds), ByteSize.parse(rate),
+        return new ProxyConfig(uri, cachePath, mapPath, (int) block, activate, Duration.ofSeconds(holdSeconds), ByteSize.parseRate(rate),
                 precopy);
     }
 

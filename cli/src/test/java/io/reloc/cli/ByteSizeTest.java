@@ -27,6 +27,19 @@ class ByteSizeTest {
     }
 
     @Test
+    void ratesAreSizesOrDecimalBits() {
+        assertEquals(50L << 20, ByteSize.parseRate("50M"));
+        assertEquals(11_875_000, ByteSize.parseRate("95mbit"));
+        assertEquals(125_000_000, ByteSize.parseRate("1Gbit"));
+        assertEquals(62_500, ByteSize.parseRate("500 kbit"));
+        assertEquals(12_500_000, ByteSize.parseRate("100.0mbit"));
+        assertEquals(0, ByteSize.parseRate("0"));
+        UsageException e = assertThrows(UsageException.class, () -> ByteSize.parseRate("95mbps"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("95mbit"), e.getMessage());
+        assertThrows(UsageException.class, () -> ByteSize.parseRate("-5mbit"));
+    }
+
+    @Test
     void formatsShortly() {
         assertEquals("512 B", ByteSize.format(512));
         assertEquals("256 MiB", ByteSize.format(256L << 20));

@@ -804,7 +804,11 @@ final class Connection {
             ReplyPacer p = pace;
             long nanos;
             if (p != null) {
-                nanos = p.write(parts, count, slice -> writeAll(new ByteBuffer[] {slice}, 1));
+                ByteBuffer[] one = new ByteBuffer[1];
+                nanos = p.write(parts, count, slice -> {
+                    one[0] = slice;
+                    return writeAll(one, 1);
+                });
             } else {
                 pacers.debit(host, bytes);
                 nanos = writeAll(parts, count);

@@ -20,6 +20,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Time is lent, never saved: a group idle for a while sends its next slice at once, not a
  * burst of the slices it could have sent; a sender woken late catches up on the time it lost.
+ * (The copier's {@code RateLimiter} saves a tenth of a second, which here would be the burst.)
  * Thread safe.
  */
 final class ReplyPacer {

@@ -1,25 +1,20 @@
 package io.reloc.nbd.server;
 
-import io.reloc.api.Export;
-import io.reloc.core.export.ExportRegistry;
 import io.reloc.core.plugin.Plugins;
 import io.reloc.core.relocation.Proxy;
 import io.reloc.core.relocation.ProxyConfig;
 import io.reloc.core.relocation.RelocationState;
-import io.reloc.core.store.MemoryBlockStore;
 import io.reloc.nbd.channel.ChannelCodecs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 
+import static io.reloc.nbd.server.RelocChannelServerTest.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,14 +33,8 @@ class RateLimitAtTheSourceTest {
         System.out.println("theServerPacesTheCopyAtTheLimitUntilItIsLifted seed " + seed);
         byte[] content = new byte[8 << 20];
         new Random(seed).nextBytes(content);
-        MemoryBlockStore disk = new MemoryBlockStore(content.length);
-        disk.write(0, ByteBuffer.wrap(content), false);
-        ExportRegistry exports = new ExportRegistry();
-        exports.add(new Export("disk", "", disk));
         Path cache = dir.resolve("cache.img");
-        try (NbdServer server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports, NbdServerConfig.defaults(),
-                ChannelCodecs.standard())) {
-            server.start();
+        try (NbdServer server = RelocChannelServerTest.serving(content, ChannelCodecs.standard())) {
             URI source = URI.create("nbd://127.0.0.1:" + server.localAddress().getPort() + "/disk");
             // 1 MB/s: the 8 MiB copy would take 8 s; the limit is lifted long before.
             try (Proxy proxy = Proxy.start(new ProxyConfig(source, cache, ProxyConfig.defaultMap(cache), 64 * 1024, true,
@@ -60,16 +49,5 @@ class RateLimitAtTheSourceTest {
             assertEquals(0, server.pacers().groups());
         }
         assertArrayEquals(content, Files.readAllBytes(cache), "seed " + seed);
-    }
-
-    private static boolean await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 }

@@ -21,11 +21,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class RelocChannelServerTest {
 
     private static NbdServer server(ChannelCodecs codecs) throws IOException {
+        return serving(new byte[1 << 20], codecs);
+    }
+
+    /** A started server exporting {@code content} as "disk". */
+    static NbdServer serving(byte[] content, ChannelCodecs codecs) throws IOException {
+        MemoryBlockStore disk = new MemoryBlockStore(content.length);
+        disk.write(0, ByteBuffer.wrap(content), false);
         ExportRegistry exports = new ExportRegistry();
-        exports.add(new Export("disk", "", new MemoryBlockStore(1 << 20)));
+        exports.add(new Export("disk", "", disk));
         NbdServer server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports, NbdServerConfig.defaults(), codecs);
         server.start();
         return server;
+    }
+
+    /** Waits up to 30 s for {@code condition}; whether it came. */
+    static boolean await(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     private static NbdTestClient structured(NbdServer server) throws IOException {
@@ -141,11 +160,8 @@ class RelocChannelServerTest {
             assertEquals(0, server.pacers().groups());
             assertEquals(0, c.call(CMD_RELOC_PACE, 0, 12_500_000, 9, null).error());
             c.disconnect();
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while (server.pacers().groups() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
-            assertEquals(0, server.pacers().groups(), "a group ends with its last connection");
+            org.junit.jupiter.api.Assertions.assertTrue(await(() -> server.pacers().groups() == 0),
+                    "a group ends with its last connection");
         }
     }
 
@@ -159,48 +175,29 @@ class RelocChannelServerTest {
         }
     }
 
+    /** Paced at 2 MB/s, a 1 MiB read takes at least 0.52 s (less one slice) and arrives intact; pace 0 ends it. */
     @Test
     void pacedRepliesComeNoFasterThanThePaceAndIntact() throws Exception {
         long seed = System.nanoTime();
         System.out.println("pacedRepliesComeNoFasterThanThePaceAndIntact seed " + seed);
         byte[] content = new byte[1 << 20];
         new java.util.Random(seed).nextBytes(content); // random: sent raw, as many bytes on the wire
-        MemoryBlockStore disk = new MemoryBlockStore(content.length);
-        disk.write(0, ByteBuffer.wrap(content), false);
-        ExportRegistry exports = new ExportRegistry();
-        exports.add(new Export("disk", "", disk));
-        try (NbdServer server = new NbdServer(new InetSocketAddress("127.0.0.1", 0), exports, NbdServerConfig.defaults(),
-                ChannelCodecs.standard())) {
-            server.start();
-            try (io.reloc.nbd.client.NbdSourceDevice device = open(server)) {
-                pacedAtTwoMegabytes(server, device, content, seed);
-            }
+        try (NbdServer server = serving(content, ChannelCodecs.standard());
+             io.reloc.nbd.client.NbdSourceDevice device = open(server)) {
+            device.paceReplies(2_000_000);
+            org.junit.jupiter.api.Assertions.assertTrue(await(() -> server.pacers().groups() == 1),
+                    "the device's connections form one group");
+            byte[] read = new byte[content.length];
+            long started = System.nanoTime();
+            device.read(0, ByteBuffer.wrap(read));
+            long took = System.nanoTime() - started;
+            org.junit.jupiter.api.Assertions.assertArrayEquals(content, read, "seed " + seed);
+            long bound = (long) ((content.length - ReplyPacer.MIN_SLICE) / 2e6 * 1e9);
+            org.junit.jupiter.api.Assertions.assertTrue(took >= bound, "took " + took / 1e6 + " ms, pace allows no less than "
+                    + bound / 1e6);
+            device.paceReplies(0);
+            org.junit.jupiter.api.Assertions.assertTrue(await(() -> server.pacers().groups() == 0), "pace 0 ends the group");
         }
-    }
-
-    /** Paced at 2 MB/s, a 1 MiB read takes at least 0.52 s (less one slice) and arrives intact; pace 0 ends it. */
-    private static void pacedAtTwoMegabytes(NbdServer server, io.reloc.nbd.client.NbdSourceDevice device, byte[] content,
-                                            long seed) throws Exception {
-        device.paceReplies(2_000_000);
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (server.pacers().groups() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(1, server.pacers().groups(), "the device's connections form one group");
-        byte[] read = new byte[content.length];
-        long started = System.nanoTime();
-        device.read(0, ByteBuffer.wrap(read));
-        long took = System.nanoTime() - started;
-        org.junit.jupiter.api.Assertions.assertArrayEquals(content, read, "seed " + seed);
-        long bound = (long) ((content.length - ReplyPacer.MIN_SLICE) / 2e6 * 1e9);
-        org.junit.jupiter.api.Assertions.assertTrue(took >= bound, "took " + took / 1e6 + " ms, pace allows no less than "
-                + bound / 1e6);
-        device.paceReplies(0);
-        deadline = System.nanoTime() + 5_000_000_000L;
-        while (server.pacers().groups() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-        assertEquals(0, server.pacers().groups(), "pace 0 ends the group");
     }
 
     private static io.reloc.nbd.client.NbdSourceDevice open(NbdServer server) throws IOException {

@@ -53,6 +53,11 @@ final class ServeCommand implements Callable<Integer> {
                     "IQN-PREFIX:NAME; description=TEXT (last, may contain commas) is shown to listing clients."})
     private List<String> exports = new ArrayList<>();
 
+    @Option(names = "--reloc-channel", paramLabel = "adaptive|on|off", defaultValue = "adaptive",
+            description = {"The relocation channel offered to relocating proxies (default: ${DEFAULT-VALUE}): adaptive picks",
+                    "each batch's codec for the proxy's link, on always uses the proxy's first codec, off serves plain NBD only."})
+    private String relocChannel;
+
     @Option(names = "--no-heat",
             description = "Do not record where clients read and write (IMAGE.heat beside each image, sent to a "
                     + "relocation that asks, e.g. reloc proxy --strategy hotspot).")
@@ -74,7 +79,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         List<ExportSpec> specs = parseExports(exports, context.home(), context.cwd());
-        List<FrontEndSpec> frontEnds = new ArrayList<>(List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen))));
+        List<FrontEndSpec> frontEnds = new ArrayList<>(List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen),
+                Map.of("reloc-channel", relocChannel(relocChannel)))));
         (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd(), specs).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);
@@ -125,6 +131,14 @@ final class ServeCommand implements Callable<Integer> {
             specs.add(spec);
         }
         return List.copyOf(specs);
+    }
+
+    /** Checked here so that a typo is a usage error, not a failure to start the server. */
+    static String relocChannel(String value) {
+        if (!List.of("adaptive", "on", "off").contains(value)) {
+            throw new UsageException("--reloc-channel must be adaptive, on or off: '" + value + "'");
+        }
+        return value;
     }
 
     static Optional<Duration> parseDuration(Long seconds) {

@@ -30,6 +30,8 @@ import java.util.Set;
 final class FakePlugins {
     final List<String> events = Collections.synchronizedList(new ArrayList<>());
     volatile boolean portBusy;
+    /** The options the last NBD front end was created with. */
+    volatile java.util.Map<String, String> nbdOptions;
     volatile boolean failFlush;
 
     Plugins plugins() {
@@ -117,6 +119,7 @@ final class FakePlugins {
 
         @Override
         public FrontEnd create(FrontEndConfig config, ExportCatalog exports) {
+            nbdOptions = config.options();
             return new FrontEnd() {
                 @Override
                 public void start() throws IOException {

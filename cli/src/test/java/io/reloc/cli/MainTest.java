@@ -141,6 +141,24 @@ class MainTest {
     }
 
     @Test
+    void serveOffersTheRelocationChannelAsAsked() throws IOException {
+        image();
+        assertEquals(0, run("-q", "serve", "--listen", "127.0.0.1:0", "--export", "vm1=disk.img", "--duration", "1"));
+        assertEquals(java.util.Map.of("reloc-channel", "adaptive"), fake.nbdOptions);
+        assertEquals(0, run("-q", "serve", "--listen", "127.0.0.1:0", "--export", "vm1=disk.img", "--duration", "1",
+                "--reloc-channel", "off"));
+        assertEquals(java.util.Map.of("reloc-channel", "off"), fake.nbdOptions);
+    }
+
+    @Test
+    void anUnknownRelocationChannelModeIsAUsageError() throws IOException {
+        image();
+        assertEquals(ExitCodes.USAGE, run("serve", "--export", "vm1=disk.img", "--reloc-channel", "fast"));
+        assertEquals("reloc serve: --reloc-channel must be adaptive, on or off: 'fast'", firstErrLine());
+        assertTrue(fake.events.isEmpty(), "nothing was opened: " + fake.events);
+    }
+
+    @Test
     void pluginLoadingFailureIsOneLine() throws IOException {
         image();
         CliContext context = new CliContext(new PrintWriter(out, true), new PrintWriter(err, true), env, dir, dir,

@@ -5,8 +5,9 @@
 # fetch). Prints one markdown row per run, see docs/benchmarks.md "Relocation over a WAN".
 # Usage: bench/wan-bench.sh [SIZE_MIB] [RTT] [RATE] [-- OPTION...]   (defaults: 256 20ms 100mbit)
 #   options go to io.reloc.bench.WanRelocationBench: --block-size BYTES, --codec auto|none|NAME,
-#   --source reloc|nbdkit, --probe-ms N, --warm-up SECONDS, --idle-reads N, --rate RATE (the proxy's
-#   --rate, e.g. 95mbit), --breakdown (the demand reads split by hop, a second table);
+#   --source reloc|serve|nbdkit (serve: `reloc serve` in a JVM of its own), --probe-ms N,
+#   --warm-up SECONDS, --idle-reads N, --rate RATE (the proxy's --rate, e.g. 95mbit),
+#   --breakdown (the demand reads split by hop, a second table; a third for the idle reads);
 #   CONTENTS="random vmlike sparse" picks the disks and
 #   JAVA_OPTS passes system properties, e.g. JAVA_OPTS="-Dreloc.background.pacing=throughput
 #   -Dreloc.background.lane=shared" for the copy without demand-first.

@@ -39,12 +39,15 @@ final class DemandBreakdown {
         reads.add(new long[] {startNanos, endNanos});
     }
 
-    /** A markdown table: p50, p90 and p99 of each part, and its mean over the slowest 1% of reads. */
-    synchronized List<String> table() {
+    /**
+     * A markdown table: p50, p90 and p99 of each part, and its mean over the slowest 1% of reads;
+     * {@code when} (e.g. "on the idle link", or empty) names the reads in its header.
+     */
+    synchronized List<String> table(String when) {
         List<long[]> parts = splits();
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "| part of a demand read (%d of %d reads matched) | p50 | p90 | p99 | mean of the slowest 1%% |",
-                parts.size(), reads.size()));
+        lines.add(String.format(Locale.ROOT, "| part of a demand read%s (%d of %d reads matched) | p50 | p90 | p99 | mean of the slowest 1%% |",
+                when.isEmpty() ? "" : " " + when, parts.size(), reads.size()));
         lines.add("|---|---|---|---|---|");
         if (parts.isEmpty()) {
             return lines;

@@ -15,6 +15,7 @@ import io.reloc.core.relocation.RelocationState;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -38,11 +39,11 @@ import java.util.SplittableRandom;
  * {@code WanRelocationBench SIZE_MIB random|vmlike|sparse RTT RATE [DIR] [OPTION...]}, e.g.
  * {@code 256 random 20ms 100mbit /tmp/w --block-size 4096}. Options: {@code --block-size BYTES}
  * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
- * {@code --source reloc|nbdkit}, {@code --probe-ms N} (one demand read every N ms, 0 for none;
+ * {@code --source reloc|serve|nbdkit} (in-process, {@code reloc serve} in its own JVM, or nbdkit), {@code --probe-ms N} (one demand read every N ms, 0 for none;
  * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
  * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0),
  * {@code --idle-reads N} (first, N demand reads with the background copy paused: the idle link's figure),
- * {@code --breakdown} (after the row, a table of the parts of the demand reads, see {@link DemandBreakdown}). The background copy's pacing and lane follow the system properties of
+ * {@code --breakdown} (after the row, a table of the parts of the demand reads, see {@link DemandBreakdown}; with {@code --idle-reads}, one for the idle link's reads too). The background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {
@@ -110,7 +111,7 @@ public final class WanRelocationBench {
         Plugins plugins = Plugins.load();
         ExportRegistry exports = new ExportRegistry();
         FrontEnd server = null;
-        Process nbdkit = null;
+        Process sourceProcess = null;
         InetSocketAddress target;
         switch (options.source()) {
             case "reloc" -> {
@@ -122,13 +123,20 @@ public final class WanRelocationBench {
             }
             case "nbdkit" -> {
                 int port = freePort();
-                nbdkit = new ProcessBuilder("nbdkit", "-f", "-r", "-i", "127.0.0.1", "-p", Integer.toString(port),
-                        "-e", "d", "file", source.toString()).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                sourceProcess = start("nbdkit", new ProcessBuilder("nbdkit", "-f", "-r", "-i", "127.0.0.1", "-p", Integer.toString(port),
+                        "-e", "d", "file", source.toString()));
                 target = new InetSocketAddress("127.0.0.1", port);
-                awaitListening(target);
+                awaitListening(sourceProcess, target);
             }
-            default -> throw new IllegalArgumentException("--source must be reloc or nbdkit");
+            case "serve" -> {
+                // reloc serve in a JVM of its own, as on a real source host: its threads and garbage
+                // do not share a heap and a scheduler's queue with the proxy's.
+                int port = freePort();
+                sourceProcess = start("reloc serve", relocServe(port, source, options.channel()));
+                target = new InetSocketAddress("127.0.0.1", port);
+                awaitListening(sourceProcess, target);
+            }
+            default -> throw new IllegalArgumentException("--source must be reloc, serve or nbdkit");
         }
         String uptimeBefore = loadAverage();
         try (WanLink wan = WanLink.start(new InetSocketAddress("127.0.0.1", 0), target, link, 1)) {
@@ -136,8 +144,9 @@ public final class WanRelocationBench {
             if (options.warmUpSeconds() > 0) {
                 warmUp(uri, cache, options, plugins);
             }
-            Latencies idle = idleReads(uri, cache, options, plugins, wan);
-            // Only the measured run's connections are logged: its demand reads are split up below.
+            // Each run's own connections are logged: its demand reads are split up below.
+            DemandBreakdown idleBreakdown = options.breakdown() && options.idleReads() > 0 ? breakdown(wan, link) : null;
+            Latencies idle = idleReads(uri, cache, options, plugins, wan, idleBreakdown);
             DemandBreakdown breakdown = options.breakdown() ? breakdown(wan, link) : null;
             long start = System.nanoTime();
             long downstreamBefore = wan.bytesDownstream();
@@ -168,14 +177,18 @@ public final class WanRelocationBench {
             System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
             System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
                             + "| %.1f MiB | %.3f | %s | %s | %s | %s → %s |%n",
-                    content, size >> 20, args[3], args[2], options.source(), options.source().equals("reloc")
+                    content, size >> 20, args[3], args[2], options.source(), !options.source().equals("nbdkit")
                             ? options.codec() + (options.channel().equals("adaptive") ? "" : " (" + options.channel() + ")") : "plain NBD",
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
                     idle.idleSummary(), same ? "identical" : "DIFFERENT", uptimeBefore, loadAverage());
             if (breakdown != null) {
                 System.out.println();
-                breakdown.table().forEach(System.out::println);
+                breakdown.table("").forEach(System.out::println);
+            }
+            if (idleBreakdown != null) {
+                System.out.println();
+                idleBreakdown.table("on the idle link").forEach(System.out::println);
             }
             if (!same) {
                 System.exit(1);
@@ -184,9 +197,9 @@ public final class WanRelocationBench {
             if (server != null) {
                 server.close();
             }
-            if (nbdkit != null) {
-                nbdkit.destroy();
-                nbdkit.waitFor();
+            if (sourceProcess != null) {
+                sourceProcess.destroy();
+                sourceProcess.waitFor();
             }
             exports.list().forEach(e -> {
                 try {
@@ -239,14 +252,14 @@ public final class WanRelocationBench {
      * traffic adds. (On a virtual machine a sleeping thread can wait milliseconds for its core,
      * which an idle link's reads pay too.)
      */
-    private static Latencies idleReads(URI uri, Path cache, Options options, Plugins plugins, WanLink wan)
-            throws IOException, InterruptedException {
+    private static Latencies idleReads(URI uri, Path cache, Options options, Plugins plugins, WanLink wan,
+                                       DemandBreakdown breakdown) throws IOException, InterruptedException {
         Latencies idle = new Latencies();
         if (options.idleReads() > 0) {
             try (Proxy proxy = startProxy(uri, cache, options, plugins)) {
                 proxy.pause();
                 Thread.sleep(1000); // the fetches sent before the pause arrive
-                probe(proxy, wan, options, idle, options.idleReads(), null);
+                probe(proxy, wan, options, idle, options.idleReads(), breakdown);
             }
             dropCopy(cache);
         }
@@ -385,15 +398,35 @@ public final class WanRelocationBench {
         }
     }
 
-    private static void awaitListening(InetSocketAddress address) throws InterruptedException, IOException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
+    private static Process start(String name, ProcessBuilder command) throws IOException {
+        try {
+            return command.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            throw new IOException("cannot start " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code reloc serve} on this JVM's java, class path and JVM options (the bench script's JIT settings). */
+    private static ProcessBuilder relocServe(int port, Path image, String channel) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.reloc.cli.Main", "-q", "serve",
+                "--listen", "127.0.0.1:" + port, "--export", "d=" + image + ",readonly", "--no-heat",
+                "--reloc-channel", channel));
+        return new ProcessBuilder(command);
+    }
+
+    private static void awaitListening(Process process, InetSocketAddress address) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             try (Socket socket = new Socket()) {
                 socket.connect(address, 1000);
                 return;
             } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("nbdkit did not start listening on " + address, e);
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new IOException("the source (" + process.info().command().orElse("?") + ") did not start listening on "
+                            + address + (process.isAlive() ? "" : ": it exited with status " + process.exitValue()), e);
                 }
                 Thread.sleep(50);
             }

@@ -64,6 +64,10 @@ class DemandBreakdownTest {
             }
             assertTrue(behind[5] >= 10_000_000L, "the reply waited behind most of 21 ms of bulk data: " + behind[5]);
             assertTrue(behind[5] > idle[5] + 9_000_000L, "the queue is where the second read lost its time");
+            List<String> table = breakdown.table("on the idle link");
+            assertEquals("| part of a demand read on the idle link (2 of 2 reads matched) | p50 | p90 | p99 | mean of the slowest 1% |",
+                    table.get(0));
+            assertEquals(2 + 8, table.size(), "a header, a rule and a row per part: " + table);
         }
     }
 

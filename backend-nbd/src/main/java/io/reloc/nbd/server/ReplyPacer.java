@@ -10,7 +10,7 @@ import java.util.function.LongSupplier;
 /**
  * Sends the replies of one pacing group (the connections of a client that sent RELOC_PACE with
  * the same group, see {@link RelocChannel}) at no more than the rate the client last told, in
- * slices of about {@value #SLICE_NANOS} ns at that rate. A relocating client asks this of its
+ * slices of about {@value #SLICE_NANOS} ns at that rate (longer above {@value #FAST_RATE} bytes/s). A relocating client asks this of its
  * background copy: its pacer sends requests at about the link's rate, but a server that stalls
  * (a page fault, a busy CPU) then answers a backlog at once, and each answer enters the link as
  * one burst. On a WAN that burst waits in the link's FIFO queue, where the client's demand reads
@@ -26,10 +26,21 @@ import java.util.function.LongSupplier;
 final class ReplyPacer {
     /** Rates below 1 Mbit/s are raised to it: a paced reply holds the server's in-flight budget. */
     static final long MIN_RATE = 125_000;
-    /** Time a slice takes at the rate: short enough that a demand reply barely waits behind one. */
+    /**
+     * Time a slice takes at rates up to {@link #FAST_RATE}: short enough that a demand reply barely
+     * waits behind one.
+     */
     static final long SLICE_NANOS = 250_000;
+    /**
+     * Above this rate (250 Mbit/s) slices take longer in proportion, up to {@link #MAX_SLICE_NANOS}
+     * from 1 Gbit/s: each slice is a wake-up, and at those rates the copy itself leaves the CPU
+     * little to spare (at 1 Gbit/s, 4,000 wake-ups a second cost 3% of the link, 1,000 nothing).
+     * A millisecond of queue is little on the round trips such links have.
+     */
+    static final long FAST_RATE = 31_250_000;
+    static final long MAX_SLICE_NANOS = 1_000_000;
     static final int MIN_SLICE = 4096;
-    static final int MAX_SLICE = 256 << 10;
+    static final int MAX_SLICE = 1 << 20;
 
     /** Writes one slice whole; returns the nanoseconds the write took. */
     @FunctionalInterface
@@ -71,7 +82,8 @@ final class ReplyPacer {
 
     /** Bytes of one slice at the current rate. */
     synchronized int sliceBytes() {
-        return (int) Math.clamp(bytesPerSecond * SLICE_NANOS / 1_000_000_000, MIN_SLICE, MAX_SLICE);
+        long nanos = Math.clamp(SLICE_NANOS * bytesPerSecond / FAST_RATE, SLICE_NANOS, MAX_SLICE_NANOS);
+        return (int) Math.clamp(bytesPerSecond * nanos / 1_000_000_000, MIN_SLICE, MAX_SLICE);
     }
 
     /** Takes the rate's time for {@code bytes}; returns when they may go. */

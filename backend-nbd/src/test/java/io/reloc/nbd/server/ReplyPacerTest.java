@@ -50,10 +50,13 @@ class ReplyPacerTest {
     }
 
     @Test
-    void slicesAreAQuarterMillisecondAtTheRateWithinBounds() {
+    void slicesAreAQuarterMillisecondAtTheRateUpTo250MbitThenLongerUpToAMillisecond() {
         Clock clock = new Clock();
         assertEquals(ReplyPacer.MIN_SLICE, clock.pacer(12_500_000).sliceBytes(), "100 Mbit/s: 3 KB, raised to 4 KiB");
-        assertEquals(31_250, clock.pacer(125_000_000).sliceBytes(), "1 Gbit/s");
+        assertEquals(7_812, clock.pacer(31_250_000).sliceBytes(), "250 Mbit/s: a quarter millisecond");
+        assertEquals(31_250, clock.pacer(62_500_000).sliceBytes(), "500 Mbit/s: half a millisecond");
+        assertEquals(125_000, clock.pacer(125_000_000).sliceBytes(), "1 Gbit/s: a millisecond");
+        assertEquals(500_000, clock.pacer(500_000_000).sliceBytes(), "4 Gbit/s: still a millisecond");
         assertEquals(ReplyPacer.MAX_SLICE, clock.pacer(12_500_000_000L).sliceBytes(), "100 Gbit/s");
     }
 

@@ -5,7 +5,9 @@ import io.reloc.bench.workload.Latencies;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -15,8 +17,9 @@ import java.util.Locale;
  * the reply's own serialisation), the relay late again, and the proxy taking the reply to the
  * reader. The one-way delays are left out: they are the link's. A read's request and reply are
  * found by time, not by cookie: the reply is the last chunk of at least a block's size handed
- * to the proxy before the read returned, the request the first chunk on the same connection
- * after the read began. Thread safe.
+ * to the proxy while the read lasted on a connection that was handed nothing else meanwhile
+ * (the background lane's connections, paced by the source, carry chunks of that size too), the
+ * request the first chunk on the same connection after the read began. Thread safe.
  */
 final class DemandBreakdown {
     private static final String[] PARTS = {
@@ -80,10 +83,18 @@ final class DemandBreakdown {
 
     /** The parts of one read, in the order of {@link #PARTS}, or null when its chunks are not in the log. */
     private long[] split(long start, long end, List<ChunkLog.Entry> entries) {
+        // The reply is alone on its connection while the read lasts; a background connection paced
+        // in slices of the reply's size hands the proxy one every few hundred microseconds.
+        Map<Integer, Integer> handedOver = new HashMap<>();
+        for (ChunkLog.Entry e : entries) {
+            if (!e.upstream() && e.writtenAt() >= start && e.writtenAt() <= end) {
+                handedOver.merge(e.connection(), 1, Integer::sum);
+            }
+        }
         ChunkLog.Entry reply = null;
         for (ChunkLog.Entry e : entries) {
             if (!e.upstream() && e.length() >= replyBytes && e.writtenAt() >= start && e.writtenAt() <= end
-                    && (reply == null || e.writtenAt() > reply.writtenAt())) {
+                    && handedOver.get(e.connection()) == 1 && (reply == null || e.writtenAt() > reply.writtenAt())) {
                 reply = e;
             }
         }

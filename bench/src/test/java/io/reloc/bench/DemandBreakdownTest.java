@@ -71,6 +71,30 @@ class DemandBreakdownTest {
         }
     }
 
+    @Test
+    void aReplyIsFoundAmongBackgroundChunksOfItsOwnSize() {
+        // A log as a source pacing the background lane makes it: a reply-sized chunk every 0.33 ms
+        // on connection 2, before, during and after the demand read's exchange on connection 1.
+        ChunkLog chunks = new ChunkLog(2 * REPLY);
+        long ms = 1_000_000L;
+        for (long at = 0; at < 40 * ms; at += 330_000) {
+            chunks.add(2, false, REPLY, at, at + ONE_WAY + SERIALISATION, at + ONE_WAY + SERIALISATION + 50_000);
+        }
+        long start = 10 * ms;
+        chunks.add(1, true, 28, start + 100_000, start + 100_000 + ONE_WAY, start + 200_000 + ONE_WAY);
+        long answered = start + 400_000 + ONE_WAY;
+        chunks.add(1, false, REPLY + 37, answered, answered + ONE_WAY + SERIALISATION + 150_000,
+                answered + ONE_WAY + SERIALISATION + 250_000);
+        long end = answered + ONE_WAY + SERIALISATION + 250_000 + 3 * ms; // a reader slow to take its reply
+        DemandBreakdown breakdown = new DemandBreakdown(chunks, ONE_WAY, REPLY);
+        breakdown.read(start, end);
+
+        List<long[]> splits = breakdown.splits();
+        assertEquals(1, splits.size(), "the read is found among the background's chunks");
+        assertEquals(List.of(end - start, 100_000L, 0L, 100_000L, 200_000L, SERIALISATION + 150_000, 100_000L, 3 * ms),
+                Arrays.stream(splits.get(0)).boxed().toList(), "the demand connection's request and reply, not a background chunk");
+    }
+
     private static Socket connect(WanLink link) throws IOException {
         Socket socket = new Socket(link.address().getAddress(), link.address().getPort());
         socket.setTcpNoDelay(true);

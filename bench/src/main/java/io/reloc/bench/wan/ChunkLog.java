@@ -20,7 +20,8 @@ public final class ChunkLog {
         this.maxBytes = maxBytes;
     }
 
-    void add(int connection, boolean upstream, int length, long enteredAt, long deliverAt, long writtenAt) {
+    /** Records a chunk (the relay does, as it hands each over). */
+    public void add(int connection, boolean upstream, int length, long enteredAt, long deliverAt, long writtenAt) {
         if (length <= maxBytes) {
             entries.add(new Entry(connection, upstream, length, enteredAt, deliverAt, writtenAt));
         }

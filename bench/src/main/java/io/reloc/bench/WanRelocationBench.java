@@ -39,11 +39,14 @@ import java.util.SplittableRandom;
  * {@code WanRelocationBench SIZE_MIB random|vmlike|sparse RTT RATE [DIR] [OPTION...]}, e.g.
  * {@code 256 random 20ms 100mbit /tmp/w --block-size 4096}. Options: {@code --block-size BYTES}
  * (relocation block, default 65536), {@code --codec auto|none|NAME} (the Reloc channel's codec),
- * {@code --source reloc|serve|nbdkit} (in-process, {@code reloc serve} in its own JVM, or nbdkit), {@code --probe-ms N} (one demand read every N ms, 0 for none;
- * default 50), {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
+ * {@code --source reloc|serve|nbdkit} (in-process, {@code reloc serve} in its own JVM, or nbdkit),
+ * {@code --probe-ms N} (one demand read every N ms, 0 for none; default 50),
+ * {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
  * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0),
  * {@code --idle-reads N} (first, N demand reads with the background copy paused: the idle link's figure),
- * {@code --breakdown} (after the row, a table of the parts of the demand reads, see {@link DemandBreakdown}; with {@code --idle-reads}, one for the idle link's reads too). The background copy's pacing and lane follow the system properties of
+ * {@code --breakdown} (after the row, a table of the parts of the demand reads, see
+ * {@link DemandBreakdown}; with {@code --idle-reads}, one for the idle link's reads too). The
+ * background copy's pacing and lane follow the system properties of
  * {@link io.reloc.core.relocation.BackgroundCopier} and {@link Proxy}.
  */
 public final class WanRelocationBench {

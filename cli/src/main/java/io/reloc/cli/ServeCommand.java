@@ -2,6 +2,7 @@ package io.reloc.cli;
 
 import io.reloc.bench.trace.TraceWriter;
 import io.reloc.bench.trace.TracingCatalog;
+import io.reloc.nbd.NbdFrontEndFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -80,7 +81,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         List<ExportSpec> specs = parseExports(exports, context.home(), context.cwd());
         List<FrontEndSpec> frontEnds = new ArrayList<>(List.of(new FrontEndSpec("nbd", ListenAddress.parse(listen),
-                Map.of("reloc-channel", relocChannel(relocChannel)))));
+                Map.of(NbdFrontEndFactory.RELOC_CHANNEL, relocChannel(relocChannel)))));
         (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd(), specs).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);

@@ -10,11 +10,11 @@ import java.util.function.LongSupplier;
 /**
  * Sends the replies of one pacing group (the connections of a client that sent RELOC_PACE with
  * the same group, see {@link RelocChannel}) at no more than the rate the client last told, in
- * slices of about {@value #SLICE_NANOS} ns at that rate (longer above {@value #FAST_RATE} bytes/s). A relocating client asks this of its
- * background copy: its pacer sends requests at about the link's rate, but a server that stalls
- * (a page fault, a busy CPU) then answers a backlog at once, and each answer enters the link as
- * one burst. On a WAN that burst waits in the link's FIFO queue, where the client's demand reads
- * wait behind it. Held back here instead, the backlog waits where demand replies, which come on
+ * slices of about {@value #SLICE_NANOS} ns at that rate (longer above {@value #FAST_RATE} bytes/s).
+ * A relocating client asks this of its background copy: its pacer sends requests at about the
+ * link's rate, but a server that stalls (a page fault, a busy CPU) then answers a backlog at once,
+ * and each answer enters the link as one burst. On a WAN that burst waits in the link's FIFO
+ * queue, where the client's demand reads wait behind it. Held back here instead, the backlog waits where demand replies, which come on
  * connections that are not paced, pass it; and they take their bytes of the rate ({@link #debit}),
  * so the copy uses what the demand reads leave.
  *

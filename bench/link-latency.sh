@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The floor under the WAN bench's demand-read latencies: a bare 4-byte request and 4 KiB reply
 # through the WAN emulator (and over plain loopback), with a pause between requests as the WAN
-# bench's reader makes. Prints a markdown table, see docs/benchmarks.md, "Fifth pass".
+# bench's reader makes. Prints a markdown table, see docs/wan-benchmark-log.md, "Fifth pass".
 # Usage: bench/link-latency.sh [RTT] [RATE] [-- --bytes N --gap-ms N --rounds N]   (defaults: 20ms 100mbit)
 set -euo pipefail
 ROOT=$(cd -- "$(dirname -- "$(readlink -f -- "${BASH_SOURCE[0]}")")/.." && pwd)

@@ -29,8 +29,8 @@ class RateLimitAtTheSourceTest {
 
     @Test
     void theServerPacesTheCopyAtTheLimitUntilItIsLifted() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("theServerPacesTheCopyAtTheLimitUntilItIsLifted seed " + seed);
+        long seed = Long.getLong("reloc.seed", System.nanoTime());
+        System.out.println("theServerPacesTheCopyAtTheLimitUntilItIsLifted seed " + seed + " (replay with -Dreloc.seed=" + seed + ")");
         byte[] content = new byte[8 << 20];
         new Random(seed).nextBytes(content);
         Path cache = dir.resolve("cache.img");

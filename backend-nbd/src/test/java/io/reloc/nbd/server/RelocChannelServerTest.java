@@ -178,8 +178,8 @@ class RelocChannelServerTest {
     /** Paced at 2 MB/s, a 1 MiB read takes at least 0.52 s (less one slice) and arrives intact; pace 0 ends it. */
     @Test
     void pacedRepliesComeNoFasterThanThePaceAndIntact() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("pacedRepliesComeNoFasterThanThePaceAndIntact seed " + seed);
+        long seed = Long.getLong("reloc.seed", System.nanoTime());
+        System.out.println("pacedRepliesComeNoFasterThanThePaceAndIntact seed " + seed + " (replay with -Dreloc.seed=" + seed + ")");
         byte[] content = new byte[1 << 20];
         new java.util.Random(seed).nextBytes(content); // random: sent raw, as many bytes on the wire
         try (NbdServer server = serving(content, ChannelCodecs.standard());

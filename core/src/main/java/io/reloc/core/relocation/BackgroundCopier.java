@@ -1,5 +1,6 @@
 package io.reloc.core.relocation;
 
+import io.reloc.core.net.ReplyPacing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +49,7 @@ public final class BackgroundCopier implements AutoCloseable {
      * being sent and behind the queue the pacer tolerates (up to twice the target before it acts).
      * Half a millisecond each took 0.4 ms off the median demand read at 100 Mbit/s, 20 ms, but
      * relocation on loopback 4% (the target) and 5% (the run) slower: small targets on a short
-     * round trip take a busy CPU's jitter for queues (docs/benchmarks.md, "Eleventh pass").
+     * round trip take a busy CPU's jitter for queues (docs/wan-benchmark-log.md, "Eleventh pass").
      */
     private static final double DEFAULT_QUEUE_MILLIS = 1;
     private static final double DEFAULT_RUN_MILLIS = 1;
@@ -104,7 +105,7 @@ public final class BackgroundCopier implements AutoCloseable {
         this.lanePace = lanePace(device.backgroundReplyPacing(), limiter);
     }
 
-    private static LanePace lanePace(io.reloc.core.net.ReplyPacing lane, RateLimiter limiter) {
+    private static LanePace lanePace(ReplyPacing lane, RateLimiter limiter) {
         String on = System.getProperty(SOURCE_PACING_PROPERTY, "true");
         if (!on.equals("true") && !on.equals("false")) {
             throw new IllegalArgumentException(SOURCE_PACING_PROPERTY + " must be true or false, not '" + on + "'");

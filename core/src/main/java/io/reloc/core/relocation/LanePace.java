@@ -12,7 +12,7 @@ import static java.util.Objects.requireNonNull;
  * pass it. A limit a little below the link's rate keeps the link's queue empty, which the pacer,
  * finding the link's rate by filling it, cannot do: asking the server for the pacer's own
  * measured rate left the queue as long as before, and for less than it made the copy collapse
- * (docs/benchmarks.md, "Twelfth pass"). Told again whenever the limit changes, 0 when it is
+ * (docs/wan-benchmark-log.md, "Twelfth pass"). Told again whenever the limit changes, 0 when it is
  * lifted. Thread safe.
  *
  * <p>The server is told {@value #HEADROOM} times the limit: the limiter keeps the copy to the

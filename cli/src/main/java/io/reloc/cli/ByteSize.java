@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 /** Parses and prints sizes like {@code 256M}, {@code 1GiB}, {@code 4096} (binary units). */
 public final class ByteSize {
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,19})\\s*([KMGT]?)(I?B)?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern BITS = Pattern.compile("([0-9]{1,12}(?:\\.[0-9]{1,6})?)\\s*([KMG])BIT", Pattern.CASE_INSENSITIVE);
+    private static final Pattern BITS = Pattern.compile("([0-9]{1,12}(?:\\.[0-9]{1,6})?)\\s*([KMG])BIT(?:/S)?", Pattern.CASE_INSENSITIVE);
 
     private ByteSize() {}
 
@@ -37,7 +37,8 @@ public final class ByteSize {
 
     /**
      * A rate in bytes per second: a size per second ({@link #parse}, e.g. {@code 50M}), or bits
-     * per second in decimal units as links are rated ({@code 95mbit}, {@code 1gbit}, {@code 500kbit}).
+     * per second in decimal units as links are rated ({@code 95mbit}, {@code 1gbit}, {@code 500kbit},
+     * also with {@code /s}, as {@link #formatBitRate} prints them).
      *
      * @throws UsageException naming both forms
      */
@@ -71,5 +72,18 @@ public final class ByteSize {
         return value == Math.rint(value)
                 ? String.format(Locale.ROOT, "%d %s", (long) value, units[unit])
                 : String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /**
+     * A rate in bytes per second as a link's speed is named, in decimal bits: {@code 95.0 Mbit/s},
+     * {@code 1.00 Gbit/s}, {@code 512 kbit/s}; the form {@code --rate} takes back.
+     */
+    public static String formatBitRate(long bytesPerSecond) {
+        double bits = bytesPerSecond * 8.0;
+        if (bits >= 1e9) {
+            return String.format(Locale.ROOT, "%.2f Gbit/s", bits / 1e9);
+        }
+        return bits >= 1e6 ? String.format(Locale.ROOT, "%.1f Mbit/s", bits / 1e6)
+                : String.format(Locale.ROOT, "%.0f kbit/s", bits / 1e3);
     }
 }

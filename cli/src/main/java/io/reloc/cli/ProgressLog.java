@@ -33,12 +33,14 @@ final class ProgressLog implements AutoCloseable {
         return progress;
     }
 
-    /** One line: state, fraction and blocks present, bytes from the source. */
+    /** One line: state, fraction and blocks present, bytes from the source, the link's rate once measured. */
     static String line(ProxyStatus status) {
         var r = status.relocation();
-        return String.format(Locale.ROOT, "%s: %.1f%% local (%d of %d blocks), %s from the source (%s background), %d demand fetches",
+        long link = status.linkRateBytesPerSecond();
+        return String.format(Locale.ROOT, "%s: %.1f%% local (%d of %d blocks), %s from the source (%s background), %d demand fetches%s",
                 status.stateName(), 100 * r.fractionPresent(), r.presentBlocks(), r.blockCount(),
-                ByteSize.format(status.bytesFromSource()), ByteSize.format(status.backgroundBytes()), r.demandFetches());
+                ByteSize.format(status.bytesFromSource()), ByteSize.format(status.backgroundBytes()), r.demandFetches(),
+                link == 0 ? "" : ", link measured at " + ByteSize.formatBitRate(link));
     }
 
     private void run() {

@@ -77,9 +77,10 @@ final class StatusCommand implements Callable<Integer> {
         int filled = (int) Math.round(fraction * BAR_WIDTH);
         String state = status.state() + (status.state().equals("standby") || status.complete() ? ""
                 : status.flag("sourceConnected") ? "" : " (source unreachable)");
-        return String.format(Locale.ROOT, "[%s%s] %5.1f%%  %-12s %d/%d blocks  from source %s (background %s)  demand fetches %d",
+        long link = status.number("linkRateBytesPerSecond");
+        return String.format(Locale.ROOT, "[%s%s] %5.1f%%  %-12s %d/%d blocks  from source %s (background %s)  demand fetches %d%s",
                 "#".repeat(filled), ".".repeat(BAR_WIDTH - filled), fraction * 100, state, present, total,
                 ByteSize.format(status.number("bytesFromSource")), ByteSize.format(status.number("backgroundBytes")),
-                status.number("demandFetches"));
+                status.number("demandFetches"), link == 0 ? "" : "  link " + ByteSize.formatBitRate(link));
     }
 }

@@ -40,6 +40,17 @@ class ByteSizeTest {
     }
 
     @Test
+    void bitRatesPrintInTheUnitOfTheirSizeAndParseBack() {
+        assertEquals("99.6 Mbit/s", ByteSize.formatBitRate(12_450_000));
+        assertEquals("1.00 Gbit/s", ByteSize.formatBitRate(125_000_000));
+        assertEquals("1.0 Mbit/s", ByteSize.formatBitRate(125_000));
+        assertEquals("800 kbit/s", ByteSize.formatBitRate(100_000));
+        for (long rate : new long[] {12_450_000, 125_000_000, 125_000, 100_000}) {
+            assertEquals(rate, ByteSize.parseRate(ByteSize.formatBitRate(rate)), "what is shown is what --rate takes");
+        }
+    }
+
+    @Test
     void formatsShortly() {
         assertEquals("512 B", ByteSize.format(512));
         assertEquals("256 MiB", ByteSize.format(256L << 20));

@@ -27,5 +27,14 @@ class StatusCommandTest {
         assertTrue(line.startsWith("[" + "#".repeat(10) + ".".repeat(30) + "]  25.0%  relocating (source unreachable)"), line);
         assertTrue(line.contains("1024/4096 blocks") && line.contains("demand fetches 12"), line);
         assertTrue(line.contains("from source " + ByteSize.format(64L << 20)), line);
+        assertTrue(!line.contains("link"), "no rate measured, none shown: " + line);
+    }
+
+    @Test
+    void theMeasuredLinkRateEndsTheLine() {
+        String measured = RELOCATING.replace("}", ",\"linkRateBytesPerSecond\":125000000}");
+        String line = StatusCommand.render(new StatusJson(measured));
+        assertTrue(line.endsWith("demand fetches 12  link 1.00 Gbit/s"), line);
+        assertEquals(0, new StatusJson(measured).number("rateBytesPerSecond"), "the limit is another field");
     }
 }

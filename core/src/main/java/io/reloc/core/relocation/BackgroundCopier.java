@@ -178,6 +178,16 @@ public final class BackgroundCopier implements AutoCloseable {
         return limiter;
     }
 
+    /**
+     * The rate, in bytes per second on the link, at which the path from the source delivered the
+     * copy's fetches, as its pacer measured it (the median of its last few round trips once
+     * cruising); 0 before the first measurement or when the copy is not paced by delay. A limit
+     * below the link caps what can be measured: to choose a limit, read this with none.
+     */
+    public long measuredLinkRate() {
+        return pacer == null ? 0 : Math.round(pacer.deliveredRate());
+    }
+
     /** Background fetches allowed in flight now (adapted to the link). */
     public int window() {
         return pacer == null ? window.limit() : (int) Math.max(1, pacer.window() / pacer.runBytes());

@@ -102,6 +102,8 @@ final class DelayPacer {
     private double linkPerFetched = 1;
     /** Rate samples per round; the front is the maximum of the window. */
     private final ArrayDeque<Sample> rates = new ArrayDeque<>();
+    /** What the last {@value #RATE_ROUNDS} cruising rounds with enough to send delivered, oldest first. */
+    private final ArrayDeque<Double> cruiseRates = new ArrayDeque<>();
     /** RTT samples by time; the front is the minimum of the window. */
     private final ArrayDeque<Sample> rtts = new ArrayDeque<>();
 
@@ -157,6 +159,20 @@ final class DelayPacer {
     /** Bytes per second the bottleneck delivers, as measured; 0 before the first measurement. */
     synchronized double rate() {
         return phase == Phase.STARTUP ? Math.max(roundsRate(), startupRate) : roundsRate();
+    }
+
+    /**
+     * What the path delivers, for people: the median of what the last {@value #RATE_ROUNDS}
+     * cruising rounds that had enough to send delivered, in bytes per second on the link; 0 before
+     * the first. {@link #rate()} is the most of those rounds, as pacing needs, and so also the
+     * round that a burst of replies (a stall at either end) made look faster than the link.
+     */
+    synchronized double deliveredRate() {
+        if (cruiseRates.isEmpty()) {
+            return 0;
+        }
+        double[] sorted = cruiseRates.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return sorted[sorted.length / 2];
     }
 
     /** {@link #rate()} in fetched bytes: what fetches may bring per second. */
@@ -359,6 +375,12 @@ final class DelayPacer {
         // A round that had nothing to send says only that the link is at least this fast.
         if (!roundAppLimited || roundRate > roundsRate()) {
             addRate(roundRate);
+        }
+        if (!roundAppLimited && phase == Phase.CRUISE) {
+            cruiseRates.addLast(roundRate);
+            if (cruiseRates.size() > RATE_ROUNDS) {
+                cruiseRates.removeFirst();
+            }
         }
         // The last estimate stays until a round replaces it: rounds that had little to send add
         // no sample, and had they let every sample expire the rate would drop to "unknown"

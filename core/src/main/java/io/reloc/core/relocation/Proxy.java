@@ -250,7 +250,7 @@ public final class Proxy implements Closeable {
         long fromSource = source == null ? 0 : source.bytesRead() + laneBytes;
         return new ProxyStatus(relocation, complete || detached ? "" : source.description(), connected,
                 copier != null && copier.isPaused(), copier == null ? 0 : copier.limiter().rate(),
-                fromSource, laneBytes, detached);
+                fromSource, laneBytes, detached, copier == null ? 0 : copier.measuredLinkRate());
     }
 
     /** Drops the source connections and opens new ones at once, without waiting for back-off. */

@@ -15,9 +15,12 @@ import java.util.Locale;
  *     and, in standby, forwarded reads)
  * @param backgroundBytes of those, the bytes the background copier fetched
  * @param detached whether the proxy gave up its source before completion (a forced detach)
+ * @param linkRateBytesPerSecond the rate the background copy measured on the path from the source
+ *     (bytes on the link per second, see {@link BackgroundCopier#measuredLinkRate}); 0 before any
  */
 public record ProxyStatus(RelocationStatus relocation, String source, boolean sourceConnected, boolean paused,
-                          long rateBytesPerSecond, long bytesFromSource, long backgroundBytes, boolean detached) {
+                          long rateBytesPerSecond, long bytesFromSource, long backgroundBytes, boolean detached,
+                          long linkRateBytesPerSecond) {
 
     /** Every {@link #stateName}. */
     public static final List<String> STATE_NAMES = List.of("standby", "precopy", "relocating", "paused", "detached", "complete");
@@ -52,6 +55,7 @@ public record ProxyStatus(RelocationStatus relocation, String source, boolean so
                 + ",\"sourceConnected\":" + sourceConnected
                 + ",\"paused\":" + paused
                 + ",\"rateBytesPerSecond\":" + rateBytesPerSecond
+                + ",\"linkRateBytesPerSecond\":" + linkRateBytesPerSecond
                 + "}";
     }
 }

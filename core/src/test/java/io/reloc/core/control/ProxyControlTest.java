@@ -65,7 +65,9 @@ class ProxyControlTest {
 
         try (Proxy proxy = Proxy.start(config(source, cache), Plugins.load());
              ControlServer control = ControlServer.start(new InetSocketAddress("127.0.0.1", 0), proxy)) {
-            assertTrue(call(control, "GET", "/status").contains("\"state\":\"standby\""));
+            String standby = call(control, "GET", "/status");
+            assertTrue(standby.contains("\"state\":\"standby\"") && standby.contains("\"linkRateBytesPerSecond\":0"),
+                    "nothing copied, no link rate measured: " + standby);
             ByteBuffer first = ByteBuffer.allocate(4096);
             proxy.device().read(0, first);
             assertArrayEquals(Arrays.copyOf(content, 4096), first.array());

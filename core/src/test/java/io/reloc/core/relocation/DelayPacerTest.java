@@ -211,6 +211,19 @@ class DelayPacerTest {
         assertTrue(path.worstQueue() <= queueBound(path), "queue " + path.worstQueue() / 1e6 + " ms, " + path.pacer);
     }
 
+    /** What the status shows people: the link's rate, within a few percent, once cruising. */
+    @Test
+    void theDeliveredRateIsTheLinksOnceCruising() {
+        Path path = new Path(100e6, 20 * MS);
+        assertEquals(0, path.pacer.deliveredRate(), "nothing measured yet");
+        path.runFor(3000 * MS);
+        for (int i = 0; i < 200; i++) {
+            path.runFor(25 * MS);
+            double delivered = path.pacer.deliveredRate() / path.bytesPerSecond;
+            assertTrue(delivered >= 0.93 && delivered <= 1.02, "delivered " + delivered + " of the link, " + path.pacer);
+        }
+    }
+
     @Test
     void fillsA1GbitLinkWithALongRoundTrip() {
         Path path = new Path(1e9, 50 * MS);
@@ -524,11 +537,17 @@ class DelayPacerTest {
         double bdp = path.bytesPerSecond * 50 * MS / 1e9;
         long worstInFlight = 0;
         double worstRate = 0;
+        double lowestDelivered = Double.MAX_VALUE;
+        double highestDelivered = 0;
         for (int i = 0; i < 500; i++) {
             path.runFor(10 * MS);
             worstInFlight = Math.max(worstInFlight, path.pacer.inFlight());
             worstRate = Math.max(worstRate, path.pacer.rate());
+            lowestDelivered = Math.min(lowestDelivered, path.pacer.deliveredRate());
+            highestDelivered = Math.max(highestDelivered, path.pacer.deliveredRate());
         }
+        System.out.printf("delivered %.3f..%.3f of the link, rate up to %.3f%n", lowestDelivered / path.bytesPerSecond,
+                highestDelivered / path.bytesPerSecond, worstRate / path.bytesPerSecond);
         assertTrue(worstRate <= 1.3 * path.bytesPerSecond, "rate estimate up to " + worstRate / 1e6 + " MB/s on a "
                 + path.bytesPerSecond / 1e6 + " MB/s link, seed " + seed + ", " + path.pacer);
         assertTrue(worstInFlight <= 3 * bdp, "up to " + (worstInFlight >> 10) + " KiB in flight on a path holding "

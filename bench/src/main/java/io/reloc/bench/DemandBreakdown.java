@@ -43,29 +43,40 @@ final class DemandBreakdown {
     }
 
     /**
-     * A markdown table: p50, p90 and p99 of each part, and its mean over the slowest 1% of reads;
+     * A markdown table: p50, p90 and p99 of each part; its mean over the slowest 1% of reads; and
+     * its mean over the reads whose whole time lies between the p98 and the p99.5, which are
+     * what sets the p99 (the slowest 1% are often a few stalls far beyond it).
      * {@code when} (e.g. "on the idle link", or empty) names the reads in its header.
      */
     synchronized List<String> table(String when) {
         List<long[]> parts = splits();
         List<String> lines = new ArrayList<>();
-        lines.add(String.format(Locale.ROOT, "| part of a demand read%s (%d of %d reads matched) | p50 | p90 | p99 | mean of the slowest 1%% |",
-                when.isEmpty() ? "" : " " + when, parts.size(), reads.size()));
-        lines.add("|---|---|---|---|---|");
+        lines.add(String.format(Locale.ROOT, "| part of a demand read%s (%d of %d reads matched) | p50 | p90 | p99 "
+                + "| mean of the slowest 1%% | mean of the reads at p98–p99.5 |", when.isEmpty() ? "" : " " + when, parts.size(), reads.size()));
+        lines.add("|---|---|---|---|---|---|");
         if (parts.isEmpty()) {
             return lines;
         }
         parts.sort(Comparator.comparingLong(p -> p[0]));
-        List<long[]> slowest = parts.subList(Math.min(parts.size() - 1, (int) (parts.size() * 0.99)), parts.size());
         for (int i = 0; i < PARTS.length; i++) {
             int part = i;
             Latencies values = new Latencies();
             parts.forEach(p -> values.add(p[part]));
-            double slowMean = slowest.stream().mapToLong(p -> p[part]).average().orElse(0);
-            lines.add(String.format(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms |", PARTS[i],
-                    values.percentileMillis(50), values.percentileMillis(90), values.percentileMillis(99), slowMean / 1e6));
+            lines.add(String.format(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms |", PARTS[i],
+                    values.percentileMillis(50), values.percentileMillis(90), values.percentileMillis(99),
+                    meanOfBand(parts, 0.99, 1, part) / 1e6, meanOfBand(parts, 0.98, 0.995, part) / 1e6));
         }
         return lines;
+    }
+
+    /**
+     * The mean of {@code part} over the reads from quantile {@code from} to {@code to} of the
+     * whole read's time ({@code sorted} by it), at least the one read at {@code from}.
+     */
+    static double meanOfBand(List<long[]> sorted, double from, double to, int part) {
+        int first = Math.min(sorted.size() - 1, (int) (sorted.size() * from));
+        int end = Math.max(first + 1, Math.min(sorted.size(), (int) Math.ceil(sorted.size() * to)));
+        return sorted.subList(first, end).stream().mapToLong(p -> p[part]).average().orElse(0);
     }
 
     /** The parts of each read whose chunks were found, in nanoseconds, in the order of {@link #PARTS}. */

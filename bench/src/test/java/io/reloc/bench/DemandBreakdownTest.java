@@ -65,8 +65,8 @@ class DemandBreakdownTest {
             assertTrue(behind[5] >= 10_000_000L, "the reply waited behind most of 21 ms of bulk data: " + behind[5]);
             assertTrue(behind[5] > idle[5] + 9_000_000L, "the queue is where the second read lost its time");
             List<String> table = breakdown.table("on the idle link");
-            assertEquals("| part of a demand read on the idle link (2 of 2 reads matched) | p50 | p90 | p99 | mean of the slowest 1% |",
-                    table.get(0));
+            assertEquals("| part of a demand read on the idle link (2 of 2 reads matched) | p50 | p90 | p99 "
+                    + "| mean of the slowest 1% | mean of the reads at p98–p99.5 |", table.get(0));
             assertEquals(2 + 8, table.size(), "a header, a rule and a row per part: " + table);
         }
     }
@@ -93,6 +93,16 @@ class DemandBreakdownTest {
         assertEquals(1, splits.size(), "the read is found among the background's chunks");
         assertEquals(List.of(end - start, 100_000L, 0L, 100_000L, 200_000L, SERIALISATION + 150_000, 100_000L, 3 * ms),
                 Arrays.stream(splits.get(0)).boxed().toList(), "the demand connection's request and reply, not a background chunk");
+    }
+
+    @Test
+    void theBandAroundTheP99AveragesTheReadsThatSetIt() {
+        // 1000 reads of 1..1000 ms whole, part 1 ten times the whole: p98..p99.5 is reads 981..995.
+        List<long[]> sorted = java.util.stream.LongStream.rangeClosed(1, 1000).mapToObj(t -> new long[] {t, 10 * t}).toList();
+        assertEquals(988.0, DemandBreakdown.meanOfBand(sorted, 0.98, 0.995, 0), 1e-9);
+        assertEquals(9880.0, DemandBreakdown.meanOfBand(sorted, 0.98, 0.995, 1), 1e-9);
+        assertEquals(995.5, DemandBreakdown.meanOfBand(sorted, 0.99, 1, 0), 1e-9, "the slowest 1%: reads 991..1000");
+        assertEquals(2.0, DemandBreakdown.meanOfBand(sorted.subList(0, 2), 0.99, 1, 0), 1e-9, "too few reads: the slowest one");
     }
 
     private static Socket connect(WanLink link) throws IOException {

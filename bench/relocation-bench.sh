@@ -279,7 +279,7 @@ sqp=$(max "${B_SEQ_PROXY[@]}"); sqs=$(max "${B_SEQ_SERVE[@]}")
 # depending on which pages each one gets. Said in the header, so that figures are read with it.
 MEMORY_NOTE=""
 if [[ -r /sys/module/page_reporting/parameters/page_reporting_order ]]; then
-    MEMORY_NOTE=" The guest reports free memory to its host (free page reporting, blocks of order $(cat /sys/module/page_reporting/parameters/page_reporting_order)): first touches of memory are slow (relocation-benchmarks.md, \"28 Nov, late morning\")."
+    MEMORY_NOTE=" The guest reports free memory to its host (free page reporting, blocks of order $(cat /sys/module/page_reporting/parameters/page_reporting_order)): first touches of memory are slow (relocation-benchmark-log.md, \"28 Nov, late morning\")."
 fi
 cat <<EOF
 Reloc relocation benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -45,8 +45,8 @@ class RelocChannelWanTest {
 
     @Test
     void aCompressibleDiskCrossesTheLinkInFewerBytesThanItHolds() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("aCompressibleDiskCrossesTheLinkInFewerBytesThanItHolds seed " + seed);
+        long seed = Long.getLong("reloc.seed", System.nanoTime());
+        System.out.println("aCompressibleDiskCrossesTheLinkInFewerBytesThanItHolds seed " + seed + " (replay with -Dreloc.seed=" + seed + ")");
         Path source = dir.resolve("source.img");
         long allocated = writeText(source, seed);
         long channel = relocate(source, "auto", FAST).wireBytes();
@@ -64,8 +64,8 @@ class RelocChannelWanTest {
      */
     @Test
     void theMeasuredLinkRateIsReportedAndNotAboveTheLink() throws Exception {
-        long seed = System.nanoTime();
-        System.out.println("theMeasuredLinkRateIsReportedAndNotAboveTheLink seed " + seed);
+        long seed = Long.getLong("reloc.seed", System.nanoTime());
+        System.out.println("theMeasuredLinkRateIsReportedAndNotAboveTheLink seed " + seed + " (replay with -Dreloc.seed=" + seed + ")");
         Path source = dir.resolve("random.img");
         byte[] random = new byte[SIZE];
         new SplittableRandom(seed).nextBytes(random);

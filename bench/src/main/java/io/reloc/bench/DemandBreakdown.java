@@ -52,7 +52,8 @@ final class DemandBreakdown {
         List<long[]> parts = splits();
         List<String> lines = new ArrayList<>();
         lines.add(String.format(Locale.ROOT, "| part of a demand read%s (%d of %d reads matched) | p50 | p90 | p99 "
-                + "| mean of the slowest 1%% | mean of the reads at p98–p99.5 |", when.isEmpty() ? "" : " " + when, parts.size(), reads.size()));
+                + "| mean of the slowest 1%% | mean of the reads at p98–p99.5 |",
+                when.isEmpty() ? "" : " " + when, parts.size(), reads.size()));
         lines.add("|---|---|---|---|---|---|");
         if (parts.isEmpty()) {
             return lines;

@@ -46,7 +46,8 @@ class RelocChannelWanTest {
     @Test
     void aCompressibleDiskCrossesTheLinkInFewerBytesThanItHolds() throws Exception {
         long seed = Long.getLong("reloc.seed", System.nanoTime());
-        System.out.println("aCompressibleDiskCrossesTheLinkInFewerBytesThanItHolds seed " + seed + " (replay with -Dreloc.seed=" + seed + ")");
+        System.out.println("aCompressibleDiskCrossesTheLinkInFewerBytesThanItHolds seed " + seed
+                + " (replay with -Dreloc.seed=" + seed + ")");
         Path source = dir.resolve("source.img");
         long allocated = writeText(source, seed);
         long channel = relocate(source, "auto", FAST).wireBytes();

@@ -14,9 +14,9 @@ import java.util.function.LongSupplier;
  * A relocating client asks this of its background copy: its pacer sends requests at about the
  * link's rate, but a server that stalls (a page fault, a busy CPU) then answers a backlog at once,
  * and each answer enters the link as one burst. On a WAN that burst waits in the link's FIFO
- * queue, where the client's demand reads wait behind it. Held back here instead, the backlog waits where demand replies, which come on
- * connections that are not paced, pass it; and they take their bytes of the rate ({@link #debit}),
- * so the copy uses what the demand reads leave.
+ * queue, where the client's demand reads wait behind it. Held back here instead, the backlog
+ * waits where demand replies, which come on connections that are not paced, pass it; and they
+ * take their bytes of the rate ({@link #debit}), so the copy uses what the demand reads leave.
  *
  * <p>Time is lent, never saved: a group idle for a while sends its next slice at once, not a
  * burst of the slices it could have sent; a sender woken late catches up on the time it lost.

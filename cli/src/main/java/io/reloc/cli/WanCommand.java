@@ -50,6 +50,11 @@ final class WanCommand implements Callable<Integer> {
     @Option(names = "--jitter", paramLabel = "DURATION", defaultValue = "0", description = "Delay variation (default: none).")
     private String jitter;
 
+    @Option(names = "--relay-priority", paramLabel = "realtime|normal", defaultValue = "realtime",
+            description = {"Priority of the relay's threads (default: ${DEFAULT-VALUE}). Real-time (SCHED_FIFO, needs root or",
+                    "CAP_SYS_NICE; normal if refused, with a warning) keeps the ends' use of the cores out of the link's delay."})
+    private String relayPriority;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the jitter, for repeatable runs (default: ${DEFAULT-VALUE}).")
     private long seed;
 
@@ -60,9 +65,15 @@ final class WanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LinkSettings settings = settings(rtt, rate, jitter);
+        boolean realTimeRelay = switch (relayPriority) {
+            case "realtime" -> true;
+            case "normal" -> false;
+            default -> throw new UsageException("--relay-priority must be realtime or normal, not '" + relayPriority + "'");
+        };
         WanLink link;
         try {
             link = WanLink.start(ListenAddress.parse(listen).toSocketAddress(), ListenAddress.parse(to).toSocketAddress(), settings, seed);
+            link.realTimeRelay(realTimeRelay);
         } catch (IOException e) {
             throw new CliException(e.getMessage(), e);
         }
@@ -115,8 +126,9 @@ final class WanCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("unknown command '" + words[0] + "': cut, restore, rtt, rate, jitter or stats");
         }
         LinkSettings now = link.settings();
-        return String.format(Locale.ROOT, "%s rtt=%dms rate=%dbit/s up=%d down=%d", link.isCut() ? "cut" : "up",
-                now.rtt().toMillis(), now.bitsPerSecond(), link.bytesUpstream(), link.bytesDownstream());
+        return String.format(Locale.ROOT, "%s rtt=%dms rate=%dbit/s up=%d down=%d relay=%s", link.isCut() ? "cut" : "up",
+                now.rtt().toMillis(), now.bitsPerSecond(), link.bytesUpstream(), link.bytesDownstream(),
+                link.relayPriority().startsWith("normal") ? "normal" : link.relayPriority().replace(' ', '-'));
     }
 
     private static String arg(String[] words) {

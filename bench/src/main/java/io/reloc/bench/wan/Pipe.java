@@ -67,9 +67,19 @@ final class Pipe {
         return (int) Math.clamp(bytes, MIN_CHUNK, MAX_CHUNK);
     }
 
-    void start(String name) {
-        Thread.ofPlatform().daemon().name(name + "-in").start(this::read);
-        Thread.ofPlatform().daemon().name(name + "-out").start(this::write);
+    /**
+     * Starts the reader and the writer; with {@code priority}, each first asks it for its thread
+     * (see {@link WanLink#realTimeRelay}).
+     */
+    void start(String name, Runnable priority) {
+        Thread.ofPlatform().daemon().name(name + "-in").start(() -> {
+            priority.run();
+            read();
+        });
+        Thread.ofPlatform().daemon().name(name + "-out").start(() -> {
+            priority.run();
+            write();
+        });
     }
 
     private void read() {

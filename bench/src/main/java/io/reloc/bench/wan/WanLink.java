@@ -1,5 +1,6 @@
 package io.reloc.bench.wan;
 
+import io.reloc.core.priority.RealTimePriority;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,9 @@ public final class WanLink implements Closeable {
     private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private volatile ChunkLog chunkLog;
+    private volatile boolean realTimeRelay = true;
+    /** What the relay's threads got: null until one asked, "real-time", or why not. */
+    private volatile String relayPriority;
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -101,6 +105,39 @@ public final class WanLink implements Closeable {
     /** Records the small chunks of connections opened from now on in {@code log} (null: stop). */
     public void logChunks(ChunkLog log) {
         chunkLog = log;
+    }
+
+    /**
+     * Whether the relay threads of connections opened from now on ask for real-time priority
+     * (the default; see {@link RealTimePriority}). A real network does not share the end hosts'
+     * cores; without it, on a machine where the ends and the relay share them, the link's delay
+     * grows by however long a relay thread waits for a core the ends keep busy.
+     */
+    public void realTimeRelay(boolean on) {
+        realTimeRelay = on;
+    }
+
+    /**
+     * The priority the relay's threads run at: "real-time", "normal (off)", "normal: " and why
+     * the kernel refused, or "none yet" before the first connection.
+     */
+    public String relayPriority() {
+        String p = relayPriority;
+        return p == null ? "none yet" : p;
+    }
+
+    private void raiseRelayThread() {
+        if (!realTimeRelay) {
+            relayPriority = "normal (off)";
+            return;
+        }
+        String refused = RealTimePriority.raiseCurrentThread();
+        String now = refused == null ? "real-time" : "normal: " + refused;
+        String before = relayPriority;
+        relayPriority = now;
+        if (refused != null && !now.equals(before)) {
+            log.warn("relay threads run at normal priority, {}: the ends' use of the cores adds to the link's delay", refused);
+        }
     }
 
     /** Resets every connection and refuses new ones until {@link #restore()}. */
@@ -179,9 +216,10 @@ public final class WanLink implements Closeable {
         try {
             int queueChunks = queueChunks();
             int id = connections.incrementAndGet();
-            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end, tap(id, true)).start("wan-up");
+            new Pipe(client.getInputStream(), remote.getOutputStream(), upstream, queueChunks, end, tap(id, true))
+                    .start("wan-up", this::raiseRelayThread);
             new Pipe(remote.getInputStream(), client.getOutputStream(), downstream, queueChunks, endBack, tap(id, false))
-                    .start("wan-down");
+                    .start("wan-down", this::raiseRelayThread);
         } catch (IOException e) {
             endBack.run();
         }

@@ -1,5 +1,7 @@
 package io.reloc.bench.wan;
 
+import io.reloc.core.priority.RealTimePriority;
+import io.reloc.core.priority.RealTimeThreads;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -152,6 +158,58 @@ class WanLinkTest {
             assertEquals(7, again.getInputStream().read());
         }
         socket.close();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"true", "false"})
+    void relayThreadsRunAtRealTimePriorityWhenAllowedAndAsked(boolean asked) throws Exception {
+        link = link("2ms", "0");
+        link.realTimeRelay(asked);
+        assertEquals("none yet", link.relayPriority());
+        try (Socket socket = connect()) {
+            socket.getOutputStream().write(1);
+            assertEquals(1, socket.getInputStream().read(), "the relay carries the byte");
+            String priority = link.relayPriority();
+            System.out.println("relay priority, asked " + asked + ": " + priority);
+            int expected;
+            if (!asked) {
+                assertEquals("normal (off)", priority);
+                expected = RealTimePriority.SCHED_OTHER;
+            } else if (priority.equals("real-time")) {
+                expected = RealTimePriority.SCHED_FIFO;
+            } else {
+                assertTrue(priority.startsWith("normal: "), priority);
+                expected = RealTimePriority.SCHED_OTHER;
+            }
+            // Relay threads of the links of earlier tests end soon after those links close.
+            Map<String, Integer> relays = relayThreadPolicies();
+            for (long giveUp = System.nanoTime() + 5_000_000_000L; relays.size() != 4 && System.nanoTime() < giveUp; ) {
+                Thread.sleep(20);
+                relays = relayThreadPolicies();
+            }
+            assertEquals(4, relays.size(), "a reader and a writer each way: " + relays);
+            for (var relay : relays.entrySet()) {
+                assertEquals(expected, relay.getValue(), relay.getKey());
+            }
+        }
+    }
+
+    /** The scheduling policy of each relay thread of the process, by thread id and name. */
+    private static Map<String, Integer> relayThreadPolicies() throws IOException {
+        Map<String, Integer> policies = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).trim();
+                    if (name.startsWith("wan-up-") || name.startsWith("wan-down-")) {
+                        policies.put(task.getFileName() + " " + name, RealTimeThreads.policy(task));
+                    }
+                } catch (IOException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return policies;
     }
 
     @Test

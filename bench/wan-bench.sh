@@ -7,6 +7,7 @@
 #   options go to io.reloc.bench.WanRelocationBench: --block-size BYTES, --codec auto|none|NAME,
 #   --source reloc|serve|nbdkit (serve: `reloc serve` in a JVM of its own), --probe-ms N,
 #   --warm-up SECONDS, --idle-reads N, --rate RATE (the proxy's --rate, e.g. 95mbit),
+#   --relay-priority realtime|normal (the emulator's relay threads; realtime needs root),
 #   --breakdown (the demand reads split by hop, a second table; a third for the idle reads);
 #   CONTENTS="random vmlike sparse" picks the disks and
 #   JAVA_OPTS passes system properties, e.g. JAVA_OPTS="-Dreloc.background.pacing=throughput

@@ -9,9 +9,11 @@ import io.reloc.bench.wan.LinkSettings;
 import io.reloc.bench.wan.WanLink;
 import io.reloc.core.export.ExportRegistry;
 import io.reloc.core.plugin.Plugins;
+import io.reloc.core.priority.RealTimeThreads;
 import io.reloc.core.relocation.Proxy;
 import io.reloc.core.relocation.ProxyConfig;
 import io.reloc.core.relocation.RelocationState;
+import io.reloc.nbd.client.NbdSourceDevice;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -44,6 +46,9 @@ import java.util.SplittableRandom;
  * {@code --channel adaptive|on|off} (the Reloc server's {@code reloc-channel} option, default adaptive),
  * {@code --warm-up SECONDS} (relocate for that long first and drop the copy, default 0),
  * {@code --idle-reads N} (first, N demand reads with the background copy paused: the idle link's figure),
+ * {@code --realtime} (source and proxy as with their {@code --realtime}: the threads of virtual threads and
+ * the NBD client's readers at real-time priority),
+ * {@code --relay-priority realtime|normal} (the emulator's relay threads, see {@link WanLink#realTimeRelay}; default realtime),
  * {@code --breakdown} (after the row, a table of the parts of the demand reads, see
  * {@link DemandBreakdown}; with {@code --idle-reads}, one for the idle link's reads too). The
  * background copy's pacing and lane follow the system properties of
@@ -54,11 +59,13 @@ public final class WanRelocationBench {
     static final String TIMELINE_PROPERTY = "reloc.bench.timeline";
     private static final int CHUNK = 64 * 1024;
     private static final int PROBE_BYTES = 4096;
+    private static final String PROBE_THREAD = "demand-probe";
 
     private WanRelocationBench() {}
 
     private record Options(int blockSize, String codec, String source, long probeMillis, String channel, long warmUpSeconds,
-                           int idleReads, boolean breakdown, long rateBytesPerSecond) {}
+                           int idleReads, boolean breakdown, long rateBytesPerSecond, boolean realTimeRelay,
+                           boolean realTime) {}
 
     private static Options options(String[] args, int from) {
         int blockSize = ProxyConfig.DEFAULT_BLOCK_SIZE;
@@ -70,9 +77,16 @@ public final class WanRelocationBench {
         int idleReads = 0;
         boolean breakdown = false;
         long rate = 0;
+        boolean realTimeRelay = true;
+        boolean realTime = false;
         for (int i = from; i < args.length; i += 2) {
             if (args[i].equals("--breakdown")) {
                 breakdown = true;
+                i--;
+                continue;
+            }
+            if (args[i].equals("--realtime")) {
+                realTime = true;
                 i--;
                 continue;
             }
@@ -89,14 +103,19 @@ public final class WanRelocationBench {
                 case "--warm-up" -> warmUp = Long.parseLong(value);
                 case "--idle-reads" -> idleReads = Integer.parseInt(value);
                 case "--rate" -> rate = LinkSettings.parseRate(value) / 8;
+                case "--relay-priority" -> realTimeRelay = switch (value) {
+                    case "realtime" -> true;
+                    case "normal" -> false;
+                    default -> throw new IllegalArgumentException("--relay-priority must be realtime or normal");
+                };
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; there are --block-size, --codec,"
-                        + " --source, --probe-ms, --channel, --warm-up, --idle-reads, --rate, --breakdown");
+                        + " --source, --probe-ms, --channel, --warm-up, --idle-reads, --rate, --relay-priority, --realtime, --breakdown");
             }
         }
         if ((idleReads > 0 || breakdown) && probe <= 0) {
             throw new IllegalArgumentException("--idle-reads and --breakdown need demand reads (--probe-ms above 0)");
         }
-        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads, breakdown, rate);
+        return new Options(blockSize, codec, source, probe, channel, warmUp, idleReads, breakdown, rate, realTimeRelay, realTime);
     }
 
     public static void main(String[] args) throws Exception {
@@ -111,6 +130,8 @@ public final class WanRelocationBench {
         Path cache = dir.resolve("cache-" + content + ".img");
         dropCopy(cache);
 
+        // As `reloc proxy --realtime` and `reloc serve --realtime` would: source and proxy share this JVM.
+        RealTimeThreads realTimeThreads = options.realTime() ? RealTimeThreads.start(realTimeThreadNames()) : null;
         Plugins plugins = Plugins.load();
         ExportRegistry exports = new ExportRegistry();
         FrontEnd server = null;
@@ -135,7 +156,7 @@ public final class WanRelocationBench {
                 // reloc serve in a JVM of its own, as on a real source host: its threads and garbage
                 // do not share a heap and a scheduler's queue with the proxy's.
                 int port = freePort();
-                sourceProcess = start("reloc serve", relocServe(port, source, options.channel()));
+                sourceProcess = start("reloc serve", relocServe(port, source, options.channel(), options.realTime()));
                 target = new InetSocketAddress("127.0.0.1", port);
                 awaitListening(sourceProcess, target);
             }
@@ -143,6 +164,7 @@ public final class WanRelocationBench {
         }
         String uptimeBefore = loadAverage();
         try (WanLink wan = WanLink.start(new InetSocketAddress("127.0.0.1", 0), target, link, 1)) {
+            wan.realTimeRelay(options.realTimeRelay());
             URI uri = URI.create("nbd://127.0.0.1:" + wan.address().getPort() + "/d?codec=" + options.codec());
             if (options.warmUpSeconds() > 0) {
                 warmUp(uri, cache, options, plugins);
@@ -160,7 +182,7 @@ public final class WanRelocationBench {
                         ? Thread.ofPlatform().daemon().name("timeline").start(() -> timeline(wan, start))
                         : null;
                 Thread probe = options.probeMillis() > 0
-                        ? Thread.ofPlatform().daemon().name("demand-probe").start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE, breakdown))
+                        ? Thread.ofPlatform().daemon().name(PROBE_THREAD).start(() -> probe(proxy, wan, options, latencies, Long.MAX_VALUE, breakdown))
                         : null;
                 while (proxy.status().relocation().state() != RelocationState.COMPLETE) {
                     Thread.sleep(20);
@@ -178,9 +200,10 @@ public final class WanRelocationBench {
             double busy = (wan.bytesDownstream() - downstreamBefore) * 8.0 / link.bitsPerSecond() / seconds;
             boolean same = Files.mismatch(source, cache) == -1;
             System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
-            System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
+            String relay = wan.relayPriority().equals("real-time") ? "real-time" : "normal";
+            System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT, relay %s | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
                             + "| %.1f MiB | %.3f | %s | %s | %s | %s → %s |%n",
-                    content, size >> 20, args[3], args[2], options.source(), !options.source().equals("nbdkit")
+                    content, size >> 20, args[3], args[2], relay, options.source(), !options.source().equals("nbdkit")
                             ? options.codec() + (options.channel().equals("adaptive") ? "" : " (" + options.channel() + ")") : "plain NBD",
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),
@@ -212,6 +235,9 @@ public final class WanRelocationBench {
                 }
             });
             dropCopy(cache);
+            if (realTimeThreads != null) {
+                realTimeThreads.close();
+            }
         }
     }
 
@@ -409,14 +435,29 @@ public final class WanRelocationBench {
         }
     }
 
+    /**
+     * The threads {@code reloc proxy --realtime} raises (those of virtual threads and the NBD
+     * client's readers), and the VM's reader: it stands in for the proxy's NBD front end, whose
+     * virtual threads would call the device on raised carriers.
+     */
+    private static List<String> realTimeThreadNames() {
+        List<String> names = new ArrayList<>(RealTimeThreads.VIRTUAL_THREAD_SUPPORT);
+        names.add(NbdSourceDevice.READER_THREAD_PREFIX);
+        names.add(PROBE_THREAD);
+        return names;
+    }
+
     /** {@code reloc serve} on this JVM's java, class path and JVM options (the bench script's JIT settings). */
-    private static ProcessBuilder relocServe(int port, Path image, String channel) {
+    private static ProcessBuilder relocServe(int port, Path image, String channel, boolean realTime) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.reloc.cli.Main", "-q", "serve",
                 "--listen", "127.0.0.1:" + port, "--export", "d=" + image + ",readonly", "--no-heat",
                 "--reloc-channel", channel));
+        if (realTime) {
+            command.add("--realtime");
+        }
         return new ProcessBuilder(command);
     }
 

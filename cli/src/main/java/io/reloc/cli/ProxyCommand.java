@@ -8,6 +8,7 @@ import io.reloc.core.relocation.Proxy;
 import io.reloc.core.relocation.ProxyConfig;
 import io.reloc.core.relocation.ProxyStatus;
 import io.reloc.core.tracking.TrackedDevice;
+import io.reloc.nbd.client.NbdSourceDevice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -110,6 +111,9 @@ final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--duration", paramLabel = "SECONDS", description = "Stop by itself after this many seconds.")
     private Long durationSeconds;
 
+    @Mixin
+    private RealTimeOption realTime = new RealTimeOption();
+
     ProxyCommand(CliContext context) {
         this.context = requireNonNull(context, "context is null");
     }
@@ -126,8 +130,9 @@ final class ProxyCommand implements Callable<Integer> {
             throw new UsageException("bad export name '" + export + "': " + ExportSpec.NAME_RULE);
         }
         Plugins plugins = context.plugins().get();
+        Runnable realTimeThreads = realTime.start(List.of(NbdSourceDevice.READER_THREAD_PREFIX));
         Proxy proxy = startProxy(config, plugins, strategy);
-        List<AutoCloseable> services = new ArrayList<>();
+        List<AutoCloseable> services = new ArrayList<>(List.of(realTimeThreads::run));
         try {
             if (controlAddress.isPresent()) {
                 ControlServer controlServer = ControlServer.start(controlAddress.get().toSocketAddress(), proxy);

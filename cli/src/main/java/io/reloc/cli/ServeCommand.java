@@ -73,6 +73,9 @@ final class ServeCommand implements Callable<Integer> {
                     "to replay it later with 'reloc experiment --trace FILE'."})
     private Path trace;
 
+    @Mixin
+    private RealTimeOption realTime = new RealTimeOption();
+
     ServeCommand(CliContext context) {
         this.context = requireNonNull(context, "context is null");
     }
@@ -85,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
         (iscsi == null ? new IscsiOptions() : iscsi).frontEnd(context.cwd(), specs).ifPresent(frontEnds::add);
         Optional<Duration> duration = parseDuration(durationSeconds);
         specs.forEach(ImageFiles::check);
+        Runnable realTimeThreads = realTime.start(List.of());
         ExportServer server;
         if (trace == null) {
             server = ExportServer.start(context.plugins().get(), specs, frontEnds, !noHeat);
@@ -96,7 +100,11 @@ final class ServeCommand implements Callable<Integer> {
             context.out().println("tracing requests to " + file);
         }
         printUris(context, server);
-        return ServeLoop.serve(server, duration);
+        try {
+            return ServeLoop.serve(server, duration);
+        } finally {
+            realTimeThreads.run();
+        }
     }
 
     private static TraceWriter openTrace(Path file) {

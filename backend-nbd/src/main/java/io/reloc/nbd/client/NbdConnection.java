@@ -83,7 +83,7 @@ final class NbdConnection implements Closeable {
         // A platform thread: the reader waits on the socket all the time, and a virtual one pays a
         // trip through the scheduler's poller and a carrier each time the socket runs dry.
         // Relocating 1 GiB from nbdkit on loopback: median 0.87 s against 0.92 s, six pairs.
-        this.reader = Thread.ofPlatform().daemon().name("nbd-client-" + transport.server()).start(this::readReplies);
+        this.reader = Thread.ofPlatform().daemon().name(NbdSourceDevice.READER_THREAD_PREFIX + transport.server()).start(this::readReplies);
         this.watchdog = Thread.ofVirtual().name("nbd-client-watchdog-" + transport.server()).start(this::watch);
     }
 

@@ -52,6 +52,8 @@ import static java.util.Objects.requireNonNull;
  * safe.
  */
 public final class NbdSourceDevice implements ReadOnlyBlockDevice, SourceTracking, LinkBytes, ReplyPacing {
+    /** Names of the platform threads that read the replies of a device's connections start with this. */
+    public static final String READER_THREAD_PREFIX = "nbd-client-";
     private static final Logger log = LoggerFactory.getLogger(NbdSourceDevice.class);
 
     /** Requests in flight on the connection; more callers wait. */

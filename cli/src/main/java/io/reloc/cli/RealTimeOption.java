@@ -11,8 +11,8 @@ final class RealTimeOption {
     @Option(names = "--realtime",
             description = {"Run the threads that carry a client's read (those of virtual threads, the NBD client's",
                     "readers) at real-time priority (SCHED_FIFO 1), so that a busy host's other work does not delay",
-                    "them. Only where the work leaves the cores room: raised threads that fill them starve the",
-                    "JVM's own (collector, safepoints). Needs root or CAP_SYS_NICE; an error otherwise."})
+                    "them. Only where the work leaves the cores room: raised threads that fill them leave the",
+                    "others waiting up to a second. Needs root or CAP_SYS_NICE; an error otherwise."})
     private boolean on;
 
     /**

@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * then every second. On a machine whose cores are busy (a background copy, a compressing codec,
  * other guests), a woken thread otherwise waits for a core, and each hand-off of a read pays it.
  * Other threads (the garbage collector, the compilers, the background copier's own thread) keep
- * their priority and run when these leave a core free. Closing puts the threads raised back in
+ * their priority and run when these leave a core free: where these fill the cores, that can be
+ * close to a second, until the kernel's real-time throttling lets the others run. Closing puts the threads raised back in
  * the normal class. Linux only.
  */
 public final class RealTimeThreads implements AutoCloseable {

@@ -103,11 +103,7 @@ public final class WanRelocationBench {
                 case "--warm-up" -> warmUp = Long.parseLong(value);
                 case "--idle-reads" -> idleReads = Integer.parseInt(value);
                 case "--rate" -> rate = LinkSettings.parseRate(value) / 8;
-                case "--relay-priority" -> realTimeRelay = switch (value) {
-                    case "realtime" -> true;
-                    case "normal" -> false;
-                    default -> throw new IllegalArgumentException("--relay-priority must be realtime or normal");
-                };
+                case "--relay-priority" -> realTimeRelay = WanLink.isRealTime(value);
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + "; there are --block-size, --codec,"
                         + " --source, --probe-ms, --channel, --warm-up, --idle-reads, --rate, --relay-priority, --realtime, --breakdown");
             }
@@ -200,10 +196,9 @@ public final class WanRelocationBench {
             double busy = (wan.bytesDownstream() - downstreamBefore) * 8.0 / link.bitsPerSecond() / seconds;
             boolean same = Files.mismatch(source, cache) == -1;
             System.err.println("demand reads over 40 ms (start: latency):" + latencies.slowReads());
-            String relay = wan.relayPriority().equals("real-time") ? "real-time" : "normal";
             System.out.printf(Locale.ROOT, "| %s | %d MiB | %s, %s RTT, relay %s | %s | %s, %d KiB blocks | %.1f MiB | %.1f s | %.1f s | %.0f%% | %.0f%% "
                             + "| %.1f MiB | %.3f | %s | %s | %s | %s → %s |%n",
-                    content, size >> 20, args[3], args[2], relay, options.source(), !options.source().equals("nbdkit")
+                    content, size >> 20, args[3], args[2], wan.relayPriority(), options.source(), !options.source().equals("nbdkit")
                             ? options.codec() + (options.channel().equals("adaptive") ? "" : " (" + options.channel() + ")") : "plain NBD",
                     options.blockSize() >> 10, allocated / 1048576.0, seconds, bound, 100 * bound / seconds, 100 * busy,
                     wire / 1048576.0, (double) wire / Math.max(1, allocated), latencies.summary(),

@@ -65,11 +65,12 @@ final class WanCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         LinkSettings settings = settings(rtt, rate, jitter);
-        boolean realTimeRelay = switch (relayPriority) {
-            case "realtime" -> true;
-            case "normal" -> false;
-            default -> throw new UsageException("--relay-priority must be realtime or normal, not '" + relayPriority + "'");
-        };
+        boolean realTimeRelay;
+        try {
+            realTimeRelay = WanLink.isRealTime(relayPriority);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--relay-priority: " + e.getMessage());
+        }
         WanLink link;
         try {
             link = WanLink.start(ListenAddress.parse(listen).toSocketAddress(), ListenAddress.parse(to).toSocketAddress(), settings, seed);
@@ -128,7 +129,7 @@ final class WanCommand implements Callable<Integer> {
         LinkSettings now = link.settings();
         return String.format(Locale.ROOT, "%s rtt=%dms rate=%dbit/s up=%d down=%d relay=%s", link.isCut() ? "cut" : "up",
                 now.rtt().toMillis(), now.bitsPerSecond(), link.bytesUpstream(), link.bytesDownstream(),
-                link.relayPriority().startsWith("normal") ? "normal" : link.relayPriority().replace(' ', '-'));
+                link.relayPriority().replace(' ', '-'));
     }
 
     private static String arg(String[] words) {

@@ -13,6 +13,7 @@ import java.net.Socket;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.util.Objects.requireNonNull;
@@ -35,8 +36,9 @@ public final class WanLink implements Closeable {
     private final AtomicInteger connections = new AtomicInteger();
     private volatile ChunkLog chunkLog;
     private volatile boolean realTimeRelay = true;
-    /** What the relay's threads got: null until one asked, "real-time", or why not. */
-    private volatile String relayPriority;
+    /** What the relay's threads got: "none yet", "real-time" or "normal". */
+    private volatile String relayPriority = "none yet";
+    private final AtomicBoolean refusalLogged = new AtomicBoolean();
     private volatile boolean cut;
     private volatile boolean closed;
 
@@ -117,25 +119,27 @@ public final class WanLink implements Closeable {
         realTimeRelay = on;
     }
 
+    /** {@code realtime} or {@code normal}, as the command lines write a relay priority. */
+    public static boolean isRealTime(String relayPriority) {
+        return switch (relayPriority) {
+            case "realtime" -> true;
+            case "normal" -> false;
+            default -> throw new IllegalArgumentException("the relay priority must be realtime or normal, not '" + relayPriority + "'");
+        };
+    }
+
     /**
-     * The priority the relay's threads run at: "real-time", "normal (off)", "normal: " and why
-     * the kernel refused, or "none yet" before the first connection.
+     * The priority the relay's threads run at: "real-time", "normal" (off, or refused: the log
+     * says why), or "none yet" before the first connection.
      */
     public String relayPriority() {
-        String p = relayPriority;
-        return p == null ? "none yet" : p;
+        return relayPriority;
     }
 
     private void raiseRelayThread() {
-        if (!realTimeRelay) {
-            relayPriority = "normal (off)";
-            return;
-        }
-        String refused = RealTimePriority.raiseCurrentThread();
-        String now = refused == null ? "real-time" : "normal: " + refused;
-        String before = relayPriority;
-        relayPriority = now;
-        if (refused != null && !now.equals(before)) {
+        String refused = realTimeRelay ? RealTimePriority.raiseCurrentThread() : "off";
+        relayPriority = refused == null ? "real-time" : "normal";
+        if (refused != null && realTimeRelay && refusalLogged.compareAndSet(false, true)) {
             log.warn("relay threads run at normal priority, {}: the ends' use of the cores adds to the link's delay", refused);
         }
     }

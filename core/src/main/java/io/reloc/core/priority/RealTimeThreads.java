@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
@@ -23,8 +22,8 @@ import java.util.stream.Stream;
  * other guests), a woken thread otherwise waits for a core, and each hand-off of a read pays it.
  * Other threads (the garbage collector, the compilers, the background copier's own thread) keep
  * their priority and run when these leave a core free: where these fill the cores, that can be
- * close to a second, until the kernel's real-time throttling lets the others run. Closing puts the threads raised back in
- * the normal class. Linux only.
+ * close to a second, until the kernel's real-time throttling lets the others run. Closing puts
+ * the threads raised back in the normal class. Linux only.
  */
 public final class RealTimeThreads implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RealTimeThreads.class);
@@ -35,7 +34,6 @@ public final class RealTimeThreads implements AutoCloseable {
     private static final long PERIOD_MILLIS = 1000;
 
     private final List<String> prefixes;
-    private final AtomicInteger raised = new AtomicInteger();
     /** Kernel ids of the threads raised, with their names (an id may be reused by a later thread). */
     private final Map<Integer, String> raisedThreads = new ConcurrentHashMap<>();
     private final AtomicReference<String> failure = new AtomicReference<>();
@@ -79,9 +77,9 @@ public final class RealTimeThreads implements AutoCloseable {
         return refused.get();
     }
 
-    /** Threads raised so far (a thread that ends and whose id is reused counts again). */
+    /** Threads raised and not lowered again (those that ended meanwhile included). */
     public int raised() {
-        return raised.get();
+        return raisedThreads.size();
     }
 
     private void run() {
@@ -113,7 +111,6 @@ public final class RealTimeThreads implements AutoCloseable {
                 int tid = Integer.parseInt(task.getFileName().toString());
                 String refused = RealTimePriority.raise(tid);
                 if (refused == null) {
-                    raised.incrementAndGet();
                     raisedThreads.put(tid, name);
                     raisedNow.add(name);
                 } else if (!refused.equals("no such thread")) {
